@@ -1,0 +1,35 @@
+package ai.skinlesion.api;
+
+/** Example bodies for the OpenAPI document. */
+final class Examples {
+
+    private Examples() {
+    }
+
+    static final String PREDICTION = """
+            {
+              "malignantProbability": 0.0734,
+              "label": "benign",
+              "threshold": 0.5,
+              "model": {"name": "efficientnetb4-demo", "version": "1", "sha256": "9f2c...", "trained": false},
+              "image": {"format": "image/jpeg", "width": 4032, "height": 3024, "exifOrientation": 6,
+                        "crop": {"left": 756, "top": 1008, "size": 1512}},
+              "timingsMs": {"decode": 41.2, "preprocess": 14.9, "inference": 118.3, "total": 174.4},
+              "disclaimer": "Not a diagnosis: ...",
+              "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion."
+            }""";
+
+    static final String TOO_MANY_BYTES = """
+            {"type": "urn:problem-type:melanoma:too-many-bytes", "title": "The image is too large", "status": 413,
+             "detail": "The request body is 12582912 bytes; the limit is 10485760. ...", "maxBytes": 10485760}""";
+
+    static final String HEIC = """
+            {"type": "urn:problem-type:melanoma:unsupported-image-format", "title": "This image format is not supported",
+             "status": 415, "detail": "This is a HEIF image (image/heic); this service reads JPEG (image/jpeg) and PNG (image/png). ...",
+             "supported": "JPEG (image/jpeg) and PNG (image/png)", "received": "image/heic"}""";
+
+    static final String TOO_MANY_PIXELS = """
+            {"type": "urn:problem-type:melanoma:too-many-pixels", "title": "The image has too many pixels", "status": 422,
+             "detail": "The image is 65535 x 65535 = 4294836225 pixels; the limit is 50000000. ...",
+             "width": 65535, "height": 65535, "maxPixels": 50000000}""";
+}

@@ -1,0 +1,80 @@
+package ai.skinlesion.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import ai.skinlesion.RejectedInputException;
+import ai.skinlesion.Rejection;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
+import io.netty.handler.codec.http.multipart.HttpData;
+import io.netty.handler.codec.http.multipart.HttpPostMultipartRequestDecoder;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.netty.handler.codec.http.multipart.InterfaceHttpData;
+
+/**
+ * Takes the part named "image" out of a multipart/form-data body, in memory. Quarkus' own multipart support
+ * would store file parts in an uploads directory; Netty's decoder (already on the class path, under Vert.x)
+ * keeps them in memory when told never to use the disk, and bounds the number of parts and their size.
+ */
+final class MultipartImage {
+
+    static final String PART_NAME = "image";
+    private static final int MAX_PARTS = 16;
+
+    private MultipartImage() {
+    }
+
+    static byte[] extract(byte[] body, String contentType, int maxImageBytes) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/",
+                Unpooled.wrappedBuffer(body));
+        request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        DefaultHttpDataFactory memoryOnly = new DefaultHttpDataFactory(false);
+        memoryOnly.setMaxLimit(maxImageBytes);
+        HttpPostMultipartRequestDecoder decoder = null;
+        try {
+            decoder = new HttpPostMultipartRequestDecoder(memoryOnly, request, StandardCharsets.UTF_8, MAX_PARTS,
+                    maxImageBytes + 64 * 1024);
+            InterfaceHttpData part = decoder.getBodyHttpData(PART_NAME);
+            if (!(part instanceof HttpData data)) {
+                throw new RejectedInputException(Rejection.MISSING_IMAGE_PART,
+                        "Send the photo in a form field named \"" + PART_NAME + "\" (curl -F image=@photo.jpg).");
+            }
+            return data.get();
+        } catch (HttpPostRequestDecoder.TooManyFormFieldsException e) {
+            throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
+                    "The multipart body has more than " + MAX_PARTS + " parts; send one part named \"image\".");
+        } catch (IOException e) {
+            // Netty reports a part over the factory's limit as an IOException.
+            throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
+                    "The image part is larger than the limit of " + maxImageBytes + " bytes.",
+                    Map.of("maxBytes", maxImageBytes));
+        } catch (HttpPostRequestDecoder.ErrorDataDecoderException
+                | HttpPostRequestDecoder.NotEnoughDataDecoderException
+                | IllegalArgumentException e) {
+            throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
+                    "The multipart/form-data body cannot be parsed: " + reason(e)
+                            + ". Check the boundary in the Content-Type header and that the body is complete.");
+        } finally {
+            if (decoder != null) {
+                decoder.destroy();
+            }
+            request.release();
+        }
+    }
+
+    private static String reason(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.length() > 120 ? message.substring(0, 120) + "..." : message;
+    }
+}

@@ -1,0 +1,141 @@
+package ai.skinlesion.api;
+
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ai.skinlesion.RejectedInputException;
+import ai.skinlesion.Rejection;
+import ai.skinlesion.classify.LesionClassifier;
+import ai.skinlesion.config.ServiceConfig;
+
+/**
+ * The HTTP face of the classifier: it only unwraps the photo from the three body shapes clients send and
+ * hands it on. The same resource answers plain HTTP and API Gateway events on Lambda.
+ */
+@Path("/v1")
+@Tag(name = "Predictions")
+public class PredictionResource {
+
+    private final LesionClassifier classifier;
+    private final int maxImageBytes;
+
+    public PredictionResource(LesionClassifier classifier, ServiceConfig config) {
+        this.classifier = classifier;
+        this.maxImageBytes = config.limits().maxImageBytes();
+    }
+
+    @POST
+    @Path("/predictions")
+    @Consumes({ "image/jpeg", "image/png", MediaType.APPLICATION_OCTET_STREAM })
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Classify one photo sent as the raw body",
+            description = "The body is the image file itself. The format is read from the bytes, not from the"
+                    + " Content-Type. Not a diagnosis.")
+    @RequestBody(content = {
+            @Content(mediaType = "image/jpeg", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
+            @Content(mediaType = "image/png", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")) })
+    @APIResponse(responseCode = "200", description = "The prediction",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class),
+                    examples = @ExampleObject(name = "benign", value = Examples.PREDICTION)))
+    @APIResponse(responseCode = "400", description = "Empty body", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "413", description = "Too many bytes", content = @Content(mediaType = Problem.MEDIA_TYPE,
+            examples = @ExampleObject(name = "too large", value = Examples.TOO_MANY_BYTES)))
+    @APIResponse(responseCode = "415", description = "Unsupported Content-Type or image format (HEIC, WebP, ...)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "HEIC", value = Examples.HEIC)))
+    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels or too small",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS)))
+    public PredictionResponse predictRaw(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw new RejectedInputException(Rejection.UNSUPPORTED_MEDIA_TYPE,
+                    "The request has no Content-Type. Send image/jpeg or image/png (raw body), multipart/form-data"
+                            + " with a part named \"image\", or application/json {\"image\": \"<base64>\"}.");
+        }
+        return predict(limited(body, maxImageBytes));
+    }
+
+    @POST
+    @Path("/predictions")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Classify one photo sent as a form upload", description = "A multipart/form-data body"
+            + " with the photo in a part named \"image\", as an HTML form or `curl -F image=@photo.jpg` sends it.")
+    @RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(implementation = Upload.class)))
+    @APIResponse(responseCode = "200", description = "The prediction",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
+    @APIResponse(responseCode = "400", description = "Malformed multipart or no part named image",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public PredictionResponse predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+        byte[] checked = limited(body, maxImageBytes + 64 * 1024);
+        return predict(MultipartImage.extract(checked, contentType, maxImageBytes));
+    }
+
+    @POST
+    @Path("/predictions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Classify one photo sent as base64 in JSON",
+            description = "{\"image\": \"<base64 of the JPEG or PNG file>\"}, as mobile apps send it. Whitespace, a"
+                    + " data: URL prefix and the URL-safe alphabet are accepted.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Base64Image.class),
+            examples = @ExampleObject(name = "base64", value = "{\"image\": \"/9j/4AAQSkZJRgABAQAAAQABAAD...\"}")))
+    @APIResponse(responseCode = "200", description = "The prediction",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public PredictionResponse predictJson(byte[] body) {
+        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024);
+        return predict(JsonImage.extract(checked, maxImageBytes));
+    }
+
+    @GET
+    @Path("/model")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The model's spec", description = "model.json as model-export wrote it: name, version,"
+            + " sha256, whether it is trained, its preprocessing and its parity figures.")
+    public JsonNode model() {
+        return classifier.specJson();
+    }
+
+    private PredictionResponse predict(byte[] image) {
+        return PredictionResponse.of(classifier.classify(image), classifier.spec());
+    }
+
+    private static byte[] limited(byte[] body, int limit) {
+        if (body == null || body.length == 0) {
+            throw new RejectedInputException(Rejection.EMPTY_BODY, "The request body is empty: send the photo.");
+        }
+        if (body.length > limit) {
+            throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
+                    "The request body is " + body.length + " bytes; the limit is " + limit
+                            + ". Send a smaller JPEG (the model looks at a 384-pixel square; 2000 pixels across is plenty).",
+                    Map.of("maxBytes", limit));
+        }
+        return body;
+    }
+
+    @Schema(name = "Upload")
+    public record Upload(@Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary",
+            description = "The photo (JPEG or PNG)") String image) {
+    }
+
+    @Schema(name = "Base64Image")
+    public record Base64Image(@Schema(description = "The photo file (JPEG or PNG), base64-encoded", required = true) String image) {
+    }
+}

@@ -1,0 +1,31 @@
+package ai.skinlesion.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import ai.skinlesion.Rejection;
+
+/** An RFC 9457 problem-details answer: type, title, status, detail, and any extra members. */
+final class Problem {
+
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    private Problem() {
+    }
+
+    static Response response(Rejection rejection, String detail, Map<String, Object> extensions) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", rejection.type());
+        body.put("title", rejection.title());
+        body.put("status", rejection.status());
+        body.put("detail", detail);
+        extensions.forEach(body::putIfAbsent);
+        return Response.status(rejection.status())
+                .type(MediaType.valueOf(MEDIA_TYPE))
+                .entity(body)
+                .build();
+    }
+}

@@ -1,0 +1,79 @@
+package ai.skinlesion.api;
+
+import java.util.Map;
+
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import ai.skinlesion.RejectedInputException;
+import ai.skinlesion.Rejection;
+import ai.skinlesion.decode.ImageFormat;
+
+/**
+ * The one place where failures become HTTP answers, all as application/problem+json. Rejected input is the
+ * client's to fix (4xx). Nothing here echoes request bytes, and no stack trace reaches a client.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response rejected(RejectedInputException e) {
+        // One line, no bytes of the image: enough to count rejections by type.
+        LOG.debugf("rejected: %s", e.rejection());
+        return Problem.response(e.rejection(), e.getMessage(), e.extensions());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedMediaType(NotSupportedException e) {
+        return Problem.response(Rejection.UNSUPPORTED_MEDIA_TYPE,
+                "Send the photo as image/jpeg or image/png (raw body), as multipart/form-data with a part named"
+                        + " \"image\", or as application/json {\"image\": \"<base64>\"}.",
+                Map.of("supported", ImageFormat.SUPPORTED));
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return Problem.response(Rejection.NOT_FOUND, "No such resource. The API is POST /v1/predictions and GET"
+                + " /v1/model; it is described at /q/openapi.", Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return Problem.response(Rejection.METHOD_NOT_ALLOWED, "This resource does not answer that method.", Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response notAcceptable(NotAcceptableException e) {
+        return Problem.response(Rejection.NOT_ACCEPTABLE, "Answers are application/json.", Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response otherWebError(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 400 && status < 500) {
+            return Response.status(status).type(Problem.MEDIA_TYPE)
+                    .entity(Map.of("type", "about:blank", "title", e.getResponse().getStatusInfo().getReasonPhrase(),
+                            "status", status))
+                    .build();
+        }
+        return internal(e);
+    }
+
+    /** A bug, not bad input: logged with its trace here, answered without it. */
+    @ServerExceptionMapper
+    public Response internal(Throwable e) {
+        LOG.error("Unexpected failure while answering a request", e);
+        return Response.status(500).type(Problem.MEDIA_TYPE)
+                .entity(Map.of("type", "about:blank", "title", "Internal error", "status", 500,
+                        "detail", "The service failed on this request; it has been logged."))
+                .build();
+    }
+}

@@ -1,0 +1,31 @@
+package ai.skinlesion.classify;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Direct buffers for the model's input, reused across requests: ONNX Runtime reads a direct buffer in place,
+ * and reusing it spares a 1.7 MB allocation per request. At most one buffer per concurrent request exists.
+ */
+final class TensorBuffers {
+
+    private final int floats;
+    private final ConcurrentLinkedQueue<FloatBuffer> free = new ConcurrentLinkedQueue<>();
+
+    TensorBuffers(int floats) {
+        this.floats = floats;
+    }
+
+    FloatBuffer take() {
+        FloatBuffer buffer = free.poll();
+        return buffer != null ? buffer
+                : ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    void give(FloatBuffer buffer) {
+        buffer.clear();
+        free.offer(buffer);
+    }
+}

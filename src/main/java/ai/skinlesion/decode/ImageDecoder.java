@@ -1,0 +1,131 @@
+package ai.skinlesion.decode;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+
+import ai.skinlesion.Rejection;
+import ai.skinlesion.RejectedInputException;
+
+/**
+ * Opens an uploaded photo from memory: tells its format from its bytes, reads its size and EXIF orientation
+ * from the header, and refuses it there — before any pixel is allocated — if it is too large or too small.
+ * Nothing touches the disk: the bytes are read through an in-memory stream, never ImageIO's file cache.
+ */
+public final class ImageDecoder {
+
+    private final long maxPixels;
+    private final int minSide;
+
+    public ImageDecoder(long maxPixels, int minSide) {
+        this.maxPixels = maxPixels;
+        this.minSide = minSide;
+        // ImageIO would otherwise buffer streams in temporary files.
+        ImageIO.setUseCache(false);
+    }
+
+    public OpenedImage open(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new RejectedInputException(Rejection.EMPTY_BODY, "The image is empty (0 bytes).");
+        }
+        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new RejectedInputException(
+                Rejection.NOT_AN_IMAGE,
+                "The body is not a JPEG or PNG image: its first bytes match no image format.",
+                Map.of("supported", ImageFormat.SUPPORTED)));
+        if (!format.supported()) {
+            throw new RejectedInputException(Rejection.UNSUPPORTED_IMAGE_FORMAT,
+                    "This is a " + format.name() + " image (" + format.mediaType() + "); this service reads "
+                            + ImageFormat.SUPPORTED + ". Convert it to JPEG first (phones can be set to"
+                            + " save photos as JPEG, \"Most Compatible\" on iPhone).",
+                    Map.of("supported", ImageFormat.SUPPORTED, "received", format.mediaType()));
+        }
+        JpegHeader jpeg = format == ImageFormat.JPEG ? readJpegHeader(bytes) : null;
+        ImageReader reader = readerFor(format);
+        ByteArrayImageInputStream stream = new ByteArrayImageInputStream(bytes);
+        // ignoreMetadata: ancillary chunks (a PNG zTXt bomb) are skipped, never inflated.
+        reader.setInput(stream, true, true);
+        try {
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            checkSize(width, height);
+            Orientation orientation = jpeg == null ? Orientation.NORMAL : jpeg.orientation();
+            return new OpenedImage(format, reader, stream, width, height, orientation,
+                    jpeg == null ? JpegHeader.NO_ADOBE_SEGMENT : jpeg.adobeTransform());
+        } catch (IOException | RuntimeException e) {
+            reader.dispose();
+            if (e instanceof RejectedInputException rejected) {
+                throw rejected;
+            }
+            throw corrupt(format, e);
+        }
+    }
+
+    private static JpegHeader readJpegHeader(byte[] bytes) {
+        JpegHeader header;
+        try {
+            header = JpegHeader.read(bytes);
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(ImageFormat.JPEG, e);
+        }
+        if (header.sofMarker() == 0) {
+            throw new RejectedInputException(Rejection.CORRUPT_IMAGE,
+                    "The JPEG has no frame header (SOF): it is truncated or damaged.");
+        }
+        if (!header.decodable()) {
+            throw new RejectedInputException(Rejection.UNSUPPORTED_IMAGE_FORMAT,
+                    "This is a " + header.processName() + ", which cameras and phones do not produce and this"
+                            + " service does not read; it reads " + ImageFormat.SUPPORTED
+                            + " (baseline or progressive JPEG).",
+                    Map.of("supported", ImageFormat.SUPPORTED));
+        }
+        return header;
+    }
+
+    private void checkSize(int width, int height) {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new RejectedInputException(Rejection.TOO_MANY_PIXELS,
+                    "The image is " + width + " x " + height + " = " + pixels + " pixels; the limit is " + maxPixels
+                            + ". Send a smaller photo (the model looks at " + "a few hundred pixels).",
+                    Map.of("width", width, "height", height, "maxPixels", maxPixels));
+        }
+        if (Math.min(width, height) < minSide) {
+            throw new RejectedInputException(Rejection.TOO_SMALL,
+                    "The image is " + width + " x " + height + " pixels; both sides must be at least " + minSide
+                            + " pixels.",
+                    Map.of("width", width, "height", height, "minSide", minSide));
+        }
+    }
+
+    /** TwelveMonkeys' JPEG reader (CMYK, YCCK, damaged metadata) over the JDK's; the JDK's PNG reader. */
+    private static ImageReader readerFor(ImageFormat format) {
+        String name = format == ImageFormat.JPEG ? "jpeg" : "png";
+        ImageReader chosen = null;
+        for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(name); it.hasNext();) {
+            ImageReader candidate = it.next();
+            if (chosen == null || candidate.getClass().getName().startsWith("com.twelvemonkeys.")) {
+                chosen = candidate;
+            }
+        }
+        if (chosen == null) {
+            throw new IllegalStateException("no ImageIO reader for " + name + " is installed");
+        }
+        return chosen;
+    }
+
+    static RejectedInputException corrupt(ImageFormat format, Throwable cause) {
+        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new RejectedInputException(Rejection.CORRUPT_IMAGE,
+                "The " + format.name() + " image cannot be decoded: it is truncated or damaged (" + shorten(why) + ").",
+                Map.of(), cause);
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 160 ? s.substring(0, 160) + "..." : s;
+    }
+}

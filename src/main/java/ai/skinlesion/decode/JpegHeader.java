@@ -1,0 +1,104 @@
+package ai.skinlesion.decode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+import javax.imageio.stream.ImageInputStream;
+
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+
+/**
+ * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the EXIF orientation and
+ * the Adobe colour transform. Read with TwelveMonkeys' segment parser, which stops at the first scan.
+ */
+record JpegHeader(int sofMarker, Orientation orientation, int adobeTransform) {
+
+    static final int NO_ADOBE_SEGMENT = -1;
+    private static final int APP1 = 0xFFE1;
+    private static final int APP14 = 0xFFEE;
+
+    /** SOF0 baseline, SOF1 extended sequential, SOF2 progressive: what libjpeg (and so ImageIO) decodes. */
+    boolean decodable() {
+        return sofMarker == 0xFFC0 || sofMarker == 0xFFC1 || sofMarker == 0xFFC2;
+    }
+
+    String processName() {
+        return switch (sofMarker) {
+            case 0xFFC3, 0xFFC7, 0xFFCB, 0xFFCF -> "lossless JPEG (SOF" + (sofMarker - 0xFFC0) + ")";
+            case 0xFFC9, 0xFFCA, 0xFFCD, 0xFFCE -> "arithmetic-coded JPEG (SOF" + (sofMarker - 0xFFC0) + ")";
+            case 0xFFC5, 0xFFC6 -> "hierarchical JPEG (SOF" + (sofMarker - 0xFFC0) + ")";
+            default -> "JPEG";
+        };
+    }
+
+    /** Throws IOException when the segments up to the first scan cannot be parsed. */
+    static JpegHeader read(byte[] jpeg) throws IOException {
+        try (ImageInputStream in = new ByteArrayImageInputStream(jpeg)) {
+            List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, JPEGSegmentUtil.ALL_SEGMENTS);
+            int sof = 0;
+            Orientation orientation = Orientation.NORMAL;
+            int adobe = NO_ADOBE_SEGMENT;
+            for (JPEGSegment segment : segments) {
+                int marker = segment.marker();
+                if (sof == 0 && marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8
+                        && marker != 0xFFCC) {
+                    sof = marker;
+                } else if (marker == APP1 && "Exif".equals(segment.identifier())) {
+                    orientation = exifOrientation(segment);
+                } else if (marker == APP14 && "Adobe".equals(segment.identifier())) {
+                    adobe = adobeTransform(segment);
+                }
+            }
+            return new JpegHeader(sof, orientation, adobe);
+        }
+    }
+
+    /** A damaged EXIF block costs the orientation, not the photo: it is read as "as stored". */
+    private static Orientation exifOrientation(JPEGSegment exif) {
+        try (InputStream data = exif.data()) {
+            byte[] bytes = data.readAllBytes();
+            int start = tiffHeaderStart(bytes);
+            if (start < 0) {
+                return Orientation.NORMAL;
+            }
+            try (ImageInputStream tiff = new ByteArrayImageInputStream(bytes, start, bytes.length - start)) {
+                Directory ifd0 = new TIFFReader().read(tiff);
+                Entry entry = ifd0.getEntryById(TIFF.TAG_ORIENTATION);
+                if (entry != null && entry.getValue() instanceof Number n) {
+                    return Orientation.fromExif(n.intValue());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Orientation.NORMAL;
+        }
+        return Orientation.NORMAL;
+    }
+
+    /** The segment data may keep the padding byte after "Exif\0": find the TIFF byte-order mark. */
+    private static int tiffHeaderStart(byte[] b) {
+        for (int i = 0; i + 3 < b.length && i < 4; i++) {
+            if ((b[i] == 'I' && b[i + 1] == 'I' && b[i + 2] == 0x2A && b[i + 3] == 0)
+                    || (b[i] == 'M' && b[i + 1] == 'M' && b[i + 2] == 0 && b[i + 3] == 0x2A)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** APP14: "Adobe" version(2) flags0(2) flags1(2) transform(1): 0 = CMYK or RGB as stored, 1 = YCbCr, 2 = YCCK. */
+    private static int adobeTransform(JPEGSegment adobe) {
+        try (InputStream data = adobe.segmentData()) {
+            byte[] bytes = data.readAllBytes();
+            return bytes.length >= 12 ? bytes[11] & 0xFF : NO_ADOBE_SEGMENT;
+        } catch (IOException e) {
+            return NO_ADOBE_SEGMENT;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package ai.skinlesion.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks, before any session is created, that a spec asks only for what this service can do, and names every
+ * field that is wrong at once, so that a bad export fails at start-up and not on the first photo.
+ */
+public final class ModelSpecValidator {
+
+    static final Set<String> RESIZE_METHODS = Set.of("bilinear", "bicubic");
+
+    private ModelSpecValidator() {
+    }
+
+    public static void validate(ModelSpec spec) {
+        List<String> problems = new ArrayList<>();
+        if (spec.specVersion() != 1) {
+            problems.add("specVersion must be 1, not " + spec.specVersion());
+        }
+        require(spec.name(), "name", problems);
+        require(spec.version(), "version", problems);
+        if (spec.trained() == null) {
+            problems.add("trained is missing (true or false)");
+        }
+        if (spec.model() == null) {
+            problems.add("model is missing");
+        } else {
+            require(spec.model().file(), "model.file", problems);
+            if (spec.model().sha256() == null || !spec.model().sha256().matches("[0-9a-f]{64}")) {
+                problems.add("model.sha256 must be 64 lower-case hex digits");
+            }
+        }
+        validateInput(spec.input(), problems);
+        if (spec.output() == null) {
+            problems.add("output is missing");
+        } else {
+            require(spec.output().name(), "output.name", problems);
+            if (!"sigmoid-in-graph".equals(spec.output().activation())) {
+                problems.add("output.activation must be \"sigmoid-in-graph\", not " + quoted(spec.output().activation()));
+            }
+        }
+        if (spec.decision() == null) {
+            problems.add("decision is missing");
+        } else {
+            if (!(spec.decision().threshold() > 0 && spec.decision().threshold() < 1)) {
+                problems.add("decision.threshold must lie strictly between 0 and 1");
+            }
+            require(spec.decision().positiveLabel(), "decision.positiveLabel", problems);
+            require(spec.decision().negativeLabel(), "decision.negativeLabel", problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidModelException("model.json of " + quoted(spec.name()) + " cannot be served: "
+                    + String.join("; ", problems));
+        }
+    }
+
+    private static void validateInput(ModelSpec.Input input, List<String> problems) {
+        if (input == null) {
+            problems.add("input is missing");
+            return;
+        }
+        require(input.name(), "input.name", problems);
+        expect("input.dtype", input.dtype(), "float32", problems);
+        expect("input.channelOrder", input.channelOrder(), "RGB", problems);
+        if (!"NHWC".equals(input.layout()) && !"NCHW".equals(input.layout())) {
+            problems.add("input.layout must be NHWC or NCHW, not " + quoted(input.layout()));
+        }
+        if (input.channels() != 3) {
+            problems.add("input.channels must be 3");
+        }
+        if (input.height() < 8 || input.width() < 8 || input.height() > 4096 || input.width() > 4096) {
+            problems.add("input.height and input.width must lie in 8..4096");
+        }
+        ModelSpec.Preprocessing p = input.preprocessing();
+        if (p == null) {
+            problems.add("input.preprocessing is missing");
+        } else {
+            expect("input.preprocessing.exifOrientation", p.exifOrientation(), "apply", problems);
+            expect("input.preprocessing.alpha", p.alpha(), "drop", problems);
+            expect("input.preprocessing.grayscale", p.grayscale(), "replicate", problems);
+            expect("input.preprocessing.cmyk", p.cmyk(), "naive-inverted", problems);
+            if (!(p.centerCropFraction() > 0 && p.centerCropFraction() <= 1)) {
+                problems.add("input.preprocessing.centerCropFraction must lie in (0, 1]");
+            }
+            if (p.resize() == null || !RESIZE_METHODS.contains(p.resize().method())) {
+                problems.add("input.preprocessing.resize.method must be one of " + RESIZE_METHODS);
+            }
+            if (!"uint8".equals(p.quantize()) && !"none".equals(p.quantize())) {
+                problems.add("input.preprocessing.quantize must be \"uint8\" or \"none\", not " + quoted(p.quantize()));
+            }
+        }
+        ModelSpec.Normalization n = input.normalization();
+        if (n == null) {
+            problems.add("input.normalization is missing");
+        } else {
+            if (n.mean() == null || n.mean().size() != 3 || n.std() == null || n.std().size() != 3) {
+                problems.add("input.normalization.mean and .std must have 3 values");
+            } else if (n.std().stream().anyMatch(s -> !(s > 0))) {
+                problems.add("input.normalization.std must be positive");
+            }
+            if (!(n.scale() > 0)) {
+                problems.add("input.normalization.scale must be positive");
+            }
+        }
+    }
+
+    private static void require(String value, String field, List<String> problems) {
+        if (value == null || value.isBlank()) {
+            problems.add(field + " is missing");
+        }
+    }
+
+    private static void expect(String field, String actual, String wanted, List<String> problems) {
+        if (!wanted.equals(actual)) {
+            problems.add(field + " must be \"" + wanted + "\", not " + quoted(actual));
+        }
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "missing" : "\"" + s + "\"";
+    }
+}
