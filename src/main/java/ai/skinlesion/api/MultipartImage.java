@@ -32,6 +32,11 @@ final class MultipartImage {
     }
 
     static byte[] extract(byte[] body, String contentType, int maxImageBytes) {
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("boundary=")) {
+            throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
+                    "The Content-Type multipart/form-data has no boundary parameter; let the HTTP client build the"
+                            + " multipart body (curl -F image=@photo.jpg) rather than setting the header by hand.");
+        }
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/",
                 Unpooled.wrappedBuffer(body));
         request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -41,6 +46,10 @@ final class MultipartImage {
         try {
             decoder = new HttpPostMultipartRequestDecoder(memoryOnly, request, StandardCharsets.UTF_8, MAX_PARTS,
                     maxImageBytes + 64 * 1024);
+            if (decoder.currentPartialHttpData() != null) {
+                throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
+                        "The multipart body ends inside a part: the closing boundary is missing (truncated upload?).");
+            }
             InterfaceHttpData part = decoder.getBodyHttpData(PART_NAME);
             if (!(part instanceof HttpData data)) {
                 throw new RejectedInputException(Rejection.MISSING_IMAGE_PART,
@@ -55,9 +64,11 @@ final class MultipartImage {
             throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
                     "The image part is larger than the limit of " + maxImageBytes + " bytes.",
                     Map.of("maxBytes", maxImageBytes));
-        } catch (HttpPostRequestDecoder.ErrorDataDecoderException
-                | HttpPostRequestDecoder.NotEnoughDataDecoderException
-                | IllegalArgumentException e) {
+        } catch (RejectedInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Netty's decoder signals every malformation with a runtime exception of its own (or worse, an NPE);
+            // whatever it is, the body could not be parsed.
             throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
                     "The multipart/form-data body cannot be parsed: " + reason(e)
                             + ". Check the boundary in the Content-Type header and that the body is complete.");

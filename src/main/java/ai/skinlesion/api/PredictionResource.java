@@ -62,12 +62,7 @@ public class PredictionResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "HEIC", value = Examples.HEIC)))
     @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels or too small",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS)))
-    public PredictionResponse predictRaw(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            throw new RejectedInputException(Rejection.UNSUPPORTED_MEDIA_TYPE,
-                    "The request has no Content-Type. Send image/jpeg or image/png (raw body), multipart/form-data"
-                            + " with a part named \"image\", or application/json {\"image\": \"<base64>\"}.");
-        }
+    public PredictionResponse predictRaw(byte[] body) {
         return predict(limited(body, maxImageBytes));
     }
 

@@ -6,9 +6,11 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.util.Iterator;
 
+import javax.imageio.IIOException;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -80,8 +82,38 @@ public final class OpenedImage implements AutoCloseable {
         if (asStored != null) {
             param.setDestinationType(asStored);
         }
-        BufferedImage image = reader.read(0, param);
-        return PixelConverter.toRgb(image);
+        TruncationWatch watch = new TruncationWatch();
+        reader.addIIOReadWarningListener(watch);
+        try {
+            BufferedImage image = reader.read(0, param);
+            watch.check();
+            return PixelConverter.toRgb(image);
+        } finally {
+            reader.removeIIOReadWarningListener(watch);
+        }
+    }
+
+    /**
+     * libjpeg decodes a truncated JPEG "successfully", filling the missing part with grey and only warning.
+     * TensorFlow refuses such a file, and a half-grey photo must not get a probability, so the warning becomes
+     * a rejection. Other warnings (extraneous bytes before a marker, a missing EOI after complete data) are
+     * harmless and let through.
+     */
+    private static final class TruncationWatch implements IIOReadWarningListener {
+        private String truncation;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            if (warning != null && warning.toLowerCase(java.util.Locale.ROOT).contains("premature end")) {
+                truncation = warning;
+            }
+        }
+
+        void check() throws IOException {
+            if (truncation != null) {
+                throw new IIOException(truncation);
+            }
+        }
     }
 
     /**

@@ -2,21 +2,131 @@ package ai.skinlesion.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
 
 import ai.skinlesion.TestData;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 
+/**
+ * The API as clients use it. In test mode every request goes through Quarkus' mock Lambda event server,
+ * which turns it into an API Gateway HTTP API event: the same path as on AWS Lambda.
+ */
 @QuarkusTest
 class PredictionResourceTest {
 
+    private static final String PHOTO = "dermoscopy/ISIC_0000000.jpg";
+
     @Test
-    void rawJpegGetsAProbability() {
-        given().contentType("image/jpeg").body(TestData.bytes("dermoscopy/ISIC_0000000.jpg"))
+    void rawJpegGetsTheFullAnswer() {
+        given().contentType("image/jpeg").body(TestData.bytes(PHOTO))
                 .when().post("/v1/predictions")
                 .then().statusCode(200)
+                .contentType("application/json")
                 .body("malignantProbability", allOf(greaterThanOrEqualTo(0f), lessThanOrEqualTo(1f)))
-                .body("image.width", equalTo(1022));
+                .body("label", oneOf("malignant", "benign"))
+                .body("threshold", equalTo(0.5f))
+                .body("model.name", not(emptyString()))
+                .body("model.sha256", matchesPattern("[0-9a-f]{64}"))
+                .body("model.trained", equalTo(false))
+                .body("image.format", equalTo("image/jpeg"))
+                .body("image.width", equalTo(1022))
+                .body("image.height", equalTo(767))
+                .body("image.exifOrientation", equalTo(1))
+                // 50% of the shorter side, rounded half to even: round(383.5) = 384
+                .body("image.crop.size", equalTo(384))
+                .body("image.crop.left", equalTo(319))
+                .body("image.crop.top", equalTo(191))
+                .body("timingsMs.decode", greaterThan(0f))
+                .body("timingsMs.preprocess", greaterThan(0f))
+                .body("timingsMs.inference", greaterThan(0f))
+                .body("timingsMs.total", greaterThan(0f))
+                .body("disclaimer", containsString("Not a diagnosis"))
+                .body("warning", containsString("UNTRAINED"));
+    }
+
+    @Test
+    void theThreeBodyShapesGiveTheSameProbability() {
+        byte[] photo = TestData.bytes(PHOTO);
+        float raw = given().contentType("image/jpeg").body(photo).post("/v1/predictions")
+                .then().statusCode(200).extract().path("malignantProbability");
+        float multipart = given().multiPart("image", "photo.jpg", photo, "image/jpeg").post("/v1/predictions")
+                .then().statusCode(200).extract().path("malignantProbability");
+        float json = given().contentType("application/json")
+                .body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo) + "\"}")
+                .post("/v1/predictions")
+                .then().statusCode(200).extract().path("malignantProbability");
+        assertEquals(raw, multipart, 0.0);
+        assertEquals(raw, json, 0.0);
+    }
+
+    @Test
+    void pngIsAccepted() {
+        given().contentType("image/png").body(TestData.bytes("formats/png16-rgb.png"))
+                .when().post("/v1/predictions")
+                .then().statusCode(200)
+                .body("image.format", equalTo("image/png"))
+                .body("image.width", equalTo(900));
+    }
+
+    @Test
+    void theFormatComesFromTheBytesNotTheLabel() {
+        given().contentType("image/png").body(TestData.bytes(PHOTO))
+                .when().post("/v1/predictions")
+                .then().statusCode(200).body("image.format", equalTo("image/jpeg"));
+    }
+
+    @Test
+    void exifOrientationIsApplied() {
+        given().contentType("image/jpeg").body(TestData.bytes("exif-orientation/dermoscopy_orientation_6.jpg"))
+                .when().post("/v1/predictions")
+                .then().statusCode(200)
+                .body("image.exifOrientation", equalTo(6))
+                .body("image.width", equalTo(600))
+                .body("image.height", equalTo(450));
+    }
+
+    @Test
+    void differentPhotosGetDifferentProbabilities() {
+        float a = given().contentType("image/jpeg").body(TestData.bytes(PHOTO)).post("/v1/predictions")
+                .then().statusCode(200).extract().path("malignantProbability");
+        float b = given().contentType("image/jpeg").body(TestData.bytes("dermoscopy/ISIC_0024310.jpg"))
+                .post("/v1/predictions").then().statusCode(200).extract().path("malignantProbability");
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, b);
+    }
+
+    @Test
+    void modelSpecIsServed() {
+        given().when().get("/v1/model")
+                .then().statusCode(200)
+                .body("specVersion", equalTo(1))
+                .body("trained", equalTo(false))
+                .body("input.preprocessing.centerCropFraction", equalTo(0.5f))
+                .body("model.sha256", matchesPattern("[0-9a-f]{64}"));
+    }
+
+    @Test
+    void readyOnceTheModelHasWarmedUp() {
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'model' }.status", equalTo("UP"));
+    }
+
+    @Test
+    void openApiDocumentsTheEndpointsWithExamples() {
+        Response doc = given().queryParam("format", "json").when().get("/q/openapi");
+        doc.then().statusCode(200)
+                .body("paths.'/v1/predictions'.post.requestBody.content", hasKey("image/jpeg"))
+                .body("paths.'/v1/predictions'.post.requestBody.content", hasKey("multipart/form-data"))
+                .body("paths.'/v1/predictions'.post.requestBody.content", hasKey("application/json"))
+                .body("paths.'/v1/model'.get", notNullValue())
+                .body("components.schemas.Prediction.properties", hasKey("malignantProbability"));
+        org.junit.jupiter.api.Assertions.assertTrue(doc.asString().contains("urn:problem-type:melanoma:too-many-pixels"),
+                "problem examples are documented");
     }
 }
