@@ -4,10 +4,16 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * The model's spec, as model-export writes it beside model.onnx (docs/MODEL_SPEC.md). Unknown fields are
  * ignored so that newer exports still load; {@link ModelSpecValidator} checks what this service relies on.
+ * Registered for reflection because Jackson builds these records reflectively, also in a native image.
  */
+@RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
+        ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
+        ModelSpec.Decision.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,

@@ -14,9 +14,9 @@ public record CenterCrop(double fraction) {
         }
     }
 
-    /** Side s = round(fraction · min(w, h)), half to even as Python rounds; top-left at ((w − s) / 2, (h − s) / 2). */
+    /** Side s = floor(fraction · min(w, h) + 0.5), as model-export's reference does; top-left at ((w − s) / 2, (h − s) / 2). */
     public Region regionOf(int width, int height) {
-        int side = Math.max(1, (int) Math.rint(fraction * Math.min(width, height)));
+        int side = Math.max(1, (int) Math.floor(fraction * Math.min(width, height) + 0.5));
         return new Region((width - side) / 2, (height - side) / 2, side, side);
     }
 }

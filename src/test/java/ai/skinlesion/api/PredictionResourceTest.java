@@ -37,7 +37,7 @@ class PredictionResourceTest {
                 .body("image.width", equalTo(1022))
                 .body("image.height", equalTo(767))
                 .body("image.exifOrientation", equalTo(1))
-                // 50% of the shorter side, rounded half to even: round(383.5) = 384
+                // 50% of the shorter side, rounded half up: floor(383.5 + 0.5) = 384
                 .body("image.crop.size", equalTo(384))
                 .body("image.crop.left", equalTo(319))
                 .body("image.crop.top", equalTo(191))

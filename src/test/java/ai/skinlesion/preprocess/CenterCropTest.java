@@ -16,10 +16,10 @@ class CenterCropTest {
     }
 
     @Test
-    void roundsHalfToEvenAsPythonDoes() {
-        // 0.5 * 767 = 383.5 -> 384 (even); 0.5 * 769 = 384.5 -> 384 (even)
+    void roundsHalfUpAsTheReferenceDoes() {
+        // floor(0.5 * 767 + 0.5) = 384; floor(0.5 * 769 + 0.5) = 385
         assertEquals(384, new CenterCrop(0.5).regionOf(1022, 767).width());
-        assertEquals(384, new CenterCrop(0.5).regionOf(1022, 769).width());
+        assertEquals(385, new CenterCrop(0.5).regionOf(1022, 769).width());
         assertEquals(new Region(319, 191, 384, 384), new CenterCrop(0.5).regionOf(1022, 767));
     }
 
