@@ -135,6 +135,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     start = time.monotonic()
+    from melanoma_export import backend
+
+    backend.use("torch")  # before anything imports keras (tensorflow may pull it in)
 
     def progress(msg: str) -> None:
         print(f"[{time.monotonic() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)

@@ -29,6 +29,7 @@ Order (documented field by field in docs/MODEL_SPEC.md):
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,7 +216,8 @@ def decode_rgb(path: str):
     except tf.errors.OpError as e:
         msg = (e.message or "").strip().splitlines()
         msg = msg[-1] if msg else type(e).__name__
-        raise PreprocessingError(f"{Path(path).name}: TensorFlow cannot decode it ({msg.split('[Op:')[0].strip()})") from None
+        msg = re.sub(r"\{\{[^}]*\}\}\s*", "", msg.split("[Op:")[0]).strip()
+        raise PreprocessingError(f"{Path(path).name}: TensorFlow cannot decode it ({msg})") from None
     return image, {"decoder": "decode_jpeg" if is_jpeg else "decode_image"}
 
 

@@ -90,6 +90,7 @@ def source_model_for(spec: dict, source_path: str | None, progress=print):
 
 def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: str | None = None,
                    labels_csv: str | None = None, max_bytes: int = 8_000_000, progress=print) -> Path:
+    backend.use("torch")
     from melanoma_export import parity
 
     spec = read_spec(model_dir)

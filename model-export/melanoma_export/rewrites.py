@@ -6,7 +6,8 @@ Each rewrite takes an ``onnx.ModelProto``, edits it in place and returns how man
 * ``sub-const-to-add``  ``Sub(x, c)`` -> ``Add(x, -c)``. Keras BatchNormalization exports as
   ``(x - mean) * (gamma / sqrt(var + eps)) + beta``; onnxruntime fuses Conv+Mul and Conv+Add but has no
   Conv+Sub fusion, so the chain stays unfused. IEEE subtraction *is* addition of the negation, so the
-  rewrite is bit-exact.
+  rewrite itself is exact; the Conv fusion it enables in onnxruntime rounds differently (the parity gate
+  measures it: 3.0e-6 against 4.6e-6 unrewritten on the B4 demo).
 * ``pad-into-conv``     ``Pad(x_nhwc, zeros on H/W)`` -> ``Transpose`` -> ``Conv(pads=0)`` becomes
   ``Transpose`` -> ``Conv(pads=...)``. keras.applications pads stride-2 convolutions with a separate
   ``ZeroPadding2D`` (``correct_pad``); the stem's Pad sits before the NHWC->NCHW transpose where
@@ -15,7 +16,8 @@ Each rewrite takes an ``onnx.ModelProto``, edits it in place and returns how man
   ``Reshape([-1,1,1,C])`` -> ``Transpose(NCHW)`` -> ``Conv`` becomes ``Transpose(NCHW)`` ->
   ``GlobalAveragePool`` -> ``Conv``. onnxruntime's NCHWc layout has a GlobalAveragePool kernel but
   leaves the NHWC ReduceMean outside it, with a reorder out and back in around every SE block. Not
-  bit-exact (another summation order); the parity gate measures it.
+  bit-exact (another summation order): on the B4 demo it reached 1.2e-5 against TensorFlow, beyond the
+  1e-5 gate, so it is opt-in (``--rewrite se-squeeze-to-gap``).
 * ``compact-int8-storage`` a float initializer that is *exactly* ``q * 2**e`` per output channel with
   ``q`` in int8 is stored as int8 + ``Cast`` + ``Mul(scale)``; onnxruntime constant-folds them at session
   creation, so outputs are bit-identical. Tensors that are not exact are left alone, so a trained model
@@ -29,7 +31,9 @@ from collections import defaultdict
 import numpy as np
 
 ALL_REWRITES = ("sub-const-to-add", "pad-into-conv", "se-squeeze-to-gap")
-DEFAULT_REWRITES = ALL_REWRITES
+# se-squeeze-to-gap is opt-in: on the EfficientNetB4 demo it moved probabilities by up to 1.2e-5
+# against TensorFlow (beyond the 1e-5 gate), while the default pair stays at 3e-6.
+DEFAULT_REWRITES = ("sub-const-to-add", "pad-into-conv")
 
 
 class _Graph:
@@ -258,7 +262,7 @@ REWRITES = {
 }
 
 DESCRIPTIONS = {
-    "sub-const-to-add": "Sub(x, c) -> Add(x, -c) so onnxruntime folds the BatchNorm affine chain into Conv (bit-exact)",
+    "sub-const-to-add": "Sub(x, c) -> Add(x, -c) so onnxruntime folds the BatchNorm affine chain into Conv (exact rewrite; the fused Conv rounds differently)",
     "pad-into-conv": "ZeroPadding2D Pad -> Transpose -> Conv folded into the Conv's pads (bit-exact)",
     "se-squeeze-to-gap": "SE squeeze ReduceMean+Reshape+Transpose -> Transpose+GlobalAveragePool (summation order differs)",
     "compact-int8-storage": "float initializers exactly on a per-channel int8 x 2^e grid stored as int8 + Cast + Mul (bit-exact)",
