@@ -230,6 +230,13 @@ def _short(weight_name: str) -> tuple[str | None, str]:
     return (parts[-2] if len(parts) >= 2 else None), leaf
 
 
+def _base(name: str) -> str:
+    """'normalization_3' -> 'normalization' (Keras numbers auto-generated names per process)."""
+    import re
+
+    return re.sub(r"_\d+$", "", name)
+
+
 def read_legacy_h5_weights(path: str) -> dict[str, list[tuple[str, np.ndarray]]]:
     """{leaf layer name: [(weight name, array), ...]} from a legacy (Keras 2 style) HDF5 file.
 
@@ -288,29 +295,32 @@ def assign_by_layer_name(model, groups: dict[str, list[tuple[str, np.ndarray]]],
     layers = leaf_layers(model)
     by_name = {layer.name: layer for layer in layers}
     layout = source.layout
+    has_norm = any(_base(name) == "normalization" for name in groups)
     if layout is None:
-        layout = "qubvel" if ("normalization" not in groups and "stem_conv" in groups) else "keras-applications"
+        layout = "qubvel" if (not has_norm and "stem_conv" in groups) else "keras-applications"
         source.layout = layout
 
     pending = dict(groups)
     missing, mismatched, plan = [], [], []
     for layer in layers:
-        if layer.name == "normalization" and layout == "qubvel":
+        if _base(layer.name) == "normalization" and layout == "qubvel":
             continue  # qubvel's EfficientNet has no in-graph normalisation; set below
         values = pending.pop(layer.name, None)
         if values is None:
             missing.append(layer)
             continue
         plan.append((layer, values))
-    # A head layer whose auto-generated name differs ('dense' vs 'dense_3'): pair the leftovers when
-    # exactly one of each remains and the shapes agree.
-    if len(missing) == 1 and len(pending) == 1:
-        (fname, values), = pending.items()
-        layer = missing[0]
-        if [tuple(w.shape) for w in layer.weights] == [v.shape for _, v in values]:
-            plan.append((layer, values))
-            missing, pending = [], {}
-
+    # Auto-generated names differ between processes and files ('normalization' vs 'normalization_3',
+    # 'dense' vs 'dense_1'): pair leftovers with the same base name when exactly one of each remains
+    # and the shapes agree.
+    for layer in list(missing):
+        cands = [n for n in pending if _base(n) == _base(layer.name)]
+        same = [m for m in missing if _base(m.name) == _base(layer.name)]
+        if len(cands) == 1 and len(same) == 1:
+            values = pending[cands[0]]
+            if [tuple(w.shape) for w in layer.weights] == [v.shape for _, v in values]:
+                plan.append((layer, pending.pop(cands[0])))
+                missing.remove(layer)
     for layer, values in plan:
         want = [tuple(w.shape) for w in layer.weights]
         have = [tuple(v.shape) for _, v in values]
@@ -332,7 +342,7 @@ def assign_by_layer_name(model, groups: dict[str, list[tuple[str, np.ndarray]]],
     for layer, values in plan:
         layer.set_weights([v for _, v in values])
     if layout == "qubvel":
-        norm = by_name.get("normalization")
+        norm = next((layer for layer in layers if _base(layer.name) == "normalization"), None)
         if norm is not None:
             mean = np.asarray(source.qubvel_mean, np.float32)
             var = np.square(np.asarray(source.qubvel_std, np.float32))
@@ -344,11 +354,11 @@ def weights_digest(model) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for w in model.weights:
+    for i, w in enumerate(model.weights):  # by position: auto-generated layer names differ per process
         a = np.ascontiguousarray(np.asarray(w.numpy() if hasattr(w, "numpy") else w))
         if a.dtype.kind in "iu":  # Normalization's count is int32 on torch, int64 on TensorFlow
             a = a.astype(np.int64)
-        h.update(json.dumps([w.path, str(a.dtype), list(a.shape)]).encode())
+        h.update(json.dumps([i, w.path.split("/")[-1], str(a.dtype), list(a.shape)]).encode())
         h.update(a.tobytes())
     return h.hexdigest()
 

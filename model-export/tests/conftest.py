@@ -70,9 +70,16 @@ def tiny_model(seed: int = 0):
             g, b, m, v = (np.asarray(w.numpy()) for w in layer.weights)
             layer.set_weights([rng.uniform(0.5, 1.5, g.shape).astype("f"), rng.normal(0, 0.2, b.shape).astype("f"),
                                rng.normal(0, 0.5, m.shape).astype("f"), rng.uniform(0.5, 2.0, v.shape).astype("f")])
-        elif isinstance(layer, layers.Dense):
-            k, b = (np.asarray(w.numpy()) for w in layer.weights)
-            layer.set_weights([rng.normal(0, 3.0, k.shape).astype("f"), np.zeros_like(b)])
+    # Head: logits with median 0 and spread ~0.3 over inputs of varied brightness and colour.
+    dense = model.layers[-1]
+    feats = keras.Model(model.inputs, dense.input)
+    x = np.stack([rng.uniform(0, 255 * (i + 1) / 16, (SIZE, SIZE, 3)) * rng.uniform(0.2, 1.0, 3)
+                  for i in range(16)]).astype(np.float32)
+    f = np.asarray(keras.ops.convert_to_numpy(feats(x, training=False)), np.float64)
+    k = rng.normal(0, 1, (f.shape[1], 1))
+    z = f @ k[:, 0]
+    k *= 0.3 / max(float(z.std()), 1e-9)
+    dense.set_weights([k.astype("f"), np.array([-float(np.median(f @ k[:, 0]))], "f")])
     return model
 
 

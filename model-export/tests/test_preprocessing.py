@@ -16,7 +16,7 @@ from melanoma_export.preprocessing import (Preprocessing, apply_orientation, cro
 
 def test_crop_box_rounds_half_up_and_centres():
     assert crop_box(767, 1022, 0.5) == ((767 - 384) // 2, (1022 - 384) // 2, 384)  # 383.5 -> 384
-    assert crop_box(450, 600, 0.5) == (0, 75, 225)
+    assert crop_box(450, 600, 0.5) == (112, 187, 225)
     assert crop_box(1, 1000, 0.5) == (0, 499, 1)  # at least one pixel
     assert crop_box(100, 100, 1.0) == (0, 0, 100)
 

@@ -29,7 +29,7 @@ def test_sub_to_add_bit_exact():
                           [helper.make_tensor_value_info("image", TensorProto.FLOAT, [None, 4, 4, 3])],
                           [helper.make_tensor_value_info("probability", TensorProto.FLOAT, [None, 4, 4, 3])],
                           [numpy_helper.from_array(c, "c")])
-    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)], ir_version=10)
     before = _run(proto, x)
     assert rewrites.sub_const_to_add(proto) == 1
     assert [n.op_type for n in proto.graph.node] == ["Add"]
@@ -41,7 +41,7 @@ def _conv_graph(w):
                           [helper.make_tensor_value_info("image", TensorProto.FLOAT, [None, w.shape[1], 8, 8])],
                           [helper.make_tensor_value_info("probability", TensorProto.FLOAT, None)],
                           [numpy_helper.from_array(w, "w")])
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)], ir_version=10)
 
 
 def test_compact_storage_is_bit_exact_for_grid_weights():
