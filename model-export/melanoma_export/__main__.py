@@ -1,0 +1,3 @@
+from melanoma_export.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> write.
+
+Nothing is written to the output directory until every check has passed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from melanoma_export import backend
+from melanoma_export.errors import ExportError, QuantizationRefused
+from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
+from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
+
+
+@dataclass
+class ExportPlan:
+    """Everything the common export path needs, whatever the source."""
+
+    name: str
+    version: str
+    out_dir: str
+    trained: bool
+    description: str
+    pp: Preprocessing
+    norm: Normalization
+    source_spec: dict  # the spec's "source" block
+    source_json: dict  # what the TensorFlow worker loads (sources.Source.to_json())
+    threshold: float = 0.5
+    rewrites: tuple = ()
+    compact_storage: bool = False
+    tolerance: float = 1e-5
+    calibration_dir: str | None = None
+    parity_inputs: int = 8
+    parity_pixels: object = None  # explicit parity inputs in pixel space (0..255), e.g. the demo's synthetic images
+    parity_kind: str = "synthetic"
+    int8: bool = False
+    int8_tolerance: float = 0.02
+    extra_export: dict = field(default_factory=dict)
+
+
+def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
+    import onnx
+
+    from melanoma_export import parity, rewrites
+    from melanoma_export.export import export_onnx, save
+    from melanoma_export.sources import weights_digest
+
+    backend.use("torch")
+    digest = weights_digest(model)
+    with tempfile.TemporaryDirectory(prefix="melanoma-export-") as tmp:
+        raw = os.path.join(tmp, "raw.onnx")
+        proto = export_onnx(model, raw, progress=progress)
+        opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0)
+
+        names = list(plan.rewrites)
+        records = rewrites.apply(proto, names) if names else []
+        fp32 = os.path.join(tmp, "fp32.onnx")
+        save(proto, fp32)
+        for r in records:
+            progress(f"  rewrite {r['name']}: {r['sites']} site(s)")
+
+        if plan.parity_pixels is not None:
+            from melanoma_export.preprocessing import to_model_input
+
+            x = to_model_input(plan.parity_pixels, plan.norm)
+            desc = {"inputKind": plan.parity_kind, "inputs": int(len(x)), "images": []}
+        else:
+            x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress)
+        ref, info = parity.tensorflow_reference(plan.source_json, x, progress)
+        if info.get("weightsDigest") != digest:
+            raise ExportError("torch and TensorFlow loaded different weights (weights digests differ)")
+        progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs, tolerance {plan.tolerance:g}")
+        figures = parity.validate(fp32, x, ref, plan.tolerance)
+        progress(f"  max |dprobability| = {figures['maxAbsDiffProbability']:.3g} (tolerance {plan.tolerance:g}): passed")
+
+        final = fp32
+        quant = None
+        if plan.int8:
+            from melanoma_export import quantize
+
+            if not plan.calibration_dir:
+                raise QuantizationRefused("--int8 needs --calibration-dir (images to calibrate and check on)")
+            calib_pixels, calib_names = parity.calibration_pixels(plan.calibration_dir, plan.pp, 10_000, progress)
+            from melanoma_export.preprocessing import to_model_input
+
+            calib = to_model_input(calib_pixels, plan.norm)
+            int8 = os.path.join(tmp, "int8.onnx")
+            quantize.quantize_static_qdq(fp32, int8, calib, progress)
+            quant = {"method": "onnxruntime static QDQ (QUInt8 activations, QInt8 per-channel weights)",
+                     **quantize.guard(fp32, int8, calib, plan.int8_tolerance)}
+            progress(f"  int8 guard: max |dprobability| vs fp32 = {quant['maxAbsDiffVsFp32']:.3g}: accepted")
+            final = int8
+        elif plan.compact_storage:
+            proto = onnx.load(fp32)
+            n = rewrites.compact_int8_storage(proto)
+            records.append({"name": "compact-int8-storage", "sites": n,
+                            "description": rewrites.DESCRIPTIONS["compact-int8-storage"]})
+            compact = os.path.join(tmp, "compact.onnx")
+            save(proto, compact)
+            # The compact file must give exactly the same numbers as the float file.
+            a = parity.onnx_probabilities(fp32, x)
+            b = parity.onnx_probabilities(compact, x)
+            if a.tobytes() != b.tobytes():
+                raise ExportError("compact int8 storage changed the outputs; refusing it")
+            progress(f"  compact storage: {n} initializer(s) stored as int8, outputs bit-identical")
+            final = compact
+
+        out = Path(plan.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / MODEL_FILE
+        shutil.copyfile(final, target)
+        figures.update({k: desc[k] for k in ("inputs", "inputKind")})
+        if desc["images"]:
+            figures["images"] = desc["images"]
+        spec = build_spec(name=plan.name, version=plan.version, trained=plan.trained,
+                          description=plan.description, onnx_path=str(target), opset=opset, pp=plan.pp,
+                          norm=plan.norm, threshold=plan.threshold,
+                          source={**plan.source_spec, "weightsDigest": digest},
+                          graph_rewrites=records, parity=figures, extra_export=plan.extra_export,
+                          quantization=quant)
+        write_spec(str(out), spec)
+    progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and {out / 'model.json'}")
+    return out
+
+
+def convert(*, model_path: str, out_dir: str | None, name: str | None, version: str, arch: str | None,
+            size: int | None, layout: str, qubvel_mean, qubvel_std, crop_fraction: float | None,
+            resize_method: str, antialias: bool, scale: float, mean, std, threshold: float,
+            rewrite_names, tolerance: float, calibration_dir: str | None, parity_inputs: int,
+            int8: bool, int8_tolerance: float, trained: bool, description: str | None,
+            progress=print) -> Path:
+    backend.use("torch")
+    from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
+
+    source = inspect_source(model_path, arch, size, layout)
+    if qubvel_mean is not None:
+        source.qubvel_mean = [float(v) for v in qubvel_mean]
+    if qubvel_std is not None:
+        source.qubvel_std = [float(v) for v in qubvel_std]
+    if calibration_dir and not Path(calibration_dir).is_dir():
+        raise ExportError(f"--calibration-dir {calibration_dir} is not a directory")
+    progress(f"loading {model_path} ({source.kind}) with Keras on torch")
+    model = load_model(source)
+    image_size = model_image_size(model)
+    fraction = crop_fraction if crop_fraction is not None else DEFAULT_CROP_FRACTION.get(image_size)
+    if fraction is None:
+        raise ExportError(f"no default centre-crop fraction for {image_size} px; give --crop-fraction")
+    pp = Preprocessing(image_size, fraction, resize_method, antialias)
+    norm = Normalization(scale, tuple(mean), tuple(std))
+    model_name = name or Path(model_path.rstrip("/")).name.split(".")[0]
+    source_spec = {"kind": source.kind, "arch": source.arch, "imageSize": image_size,
+                   "layout": source.layout, "files": source_files(source)}
+    if source.layout == "qubvel":
+        source_spec["qubvelInput"] = {"mean": source.qubvel_mean, "std": source.qubvel_std,
+                                      "note": "applied to the 0..1 image inside the graph (Normalization layer)"}
+    plan = ExportPlan(
+        name=model_name, version=version, out_dir=out_dir or os.path.join("models", model_name, version),
+        trained=trained,
+        description=description or f"{source.arch or 'Keras model'} converted from {Path(model_path).name}",
+        pp=pp, norm=norm, source_spec=source_spec, source_json=source.to_json(), threshold=threshold,
+        rewrites=tuple(rewrite_names), tolerance=tolerance, calibration_dir=calibration_dir,
+        parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance)
+    return export_validate_write(model, plan, progress)

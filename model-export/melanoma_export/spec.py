@@ -1,0 +1,125 @@
+"""The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it (specVersion 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
+from melanoma_export.preprocessing import Normalization, Preprocessing
+
+SPEC_VERSION = 1
+SPEC_FILE = "model.json"
+MODEL_FILE = "model.onnx"
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist).split("+")[0]
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def tool_versions() -> dict:
+    from melanoma_export import __version__
+
+    return {
+        "python": platform.python_version(),
+        "melanoma-export": __version__,
+        "keras": _version("keras"),
+        "torch": _version("torch"),
+        "onnx": _version("onnx"),
+        "onnxscript": _version("onnxscript"),
+        "onnxruntime": _version("onnxruntime"),
+        "tensorflow": _version("tensorflow-cpu") if _version("tensorflow-cpu") != "absent" else _version("tensorflow"),
+        "numpy": _version("numpy"),
+    }
+
+
+def build_spec(*, name: str, version: str, trained: bool, description: str, onnx_path: str, opset: int,
+               pp: Preprocessing, norm: Normalization, threshold: float, source: dict, graph_rewrites: list,
+               parity: dict, extra_export: dict | None = None, quantization: dict | None = None) -> dict:
+    tools = tool_versions()
+    spec = {
+        "specVersion": SPEC_VERSION,
+        "name": name,
+        "version": str(version),
+        "trained": bool(trained),
+        "description": description,
+        "task": "binary-classification",
+        "model": {
+            "file": MODEL_FILE,
+            "sha256": sha256_file(onnx_path),
+            "bytes": os.path.getsize(onnx_path),
+            "opset": opset,
+        },
+        "input": {
+            "name": INPUT_NAME,
+            "dtype": "float32",
+            "layout": "NHWC",
+            "height": pp.size,
+            "width": pp.size,
+            "channels": 3,
+            "channelOrder": "RGB",
+            "valueRange": _value_range(norm),
+            "preprocessing": pp.to_spec(),
+            "normalization": norm.to_spec(),
+        },
+        "output": {
+            "name": OUTPUT_NAME,
+            "shape": [-1, 1],
+            "activation": "sigmoid-in-graph",
+            "meaning": "probability that the lesion is malignant (melanoma)",
+        },
+        "decision": {"threshold": float(threshold), "positiveLabel": "malignant", "negativeLabel": "benign"},
+        "extraInputs": [],
+        "extraOutputs": [],
+        "source": source,
+        "export": {"tools": tools, "graphRewrites": graph_rewrites, "route": "keras3-torch-backend + torch.onnx.export(dynamo=True)"},
+        "parity": {
+            "reference": f"tensorflow {tools['tensorflow']} (keras {tools['keras']})",
+            "runtime": f"onnxruntime {tools['onnxruntime']}",
+            **parity,
+        },
+    }
+    if extra_export:
+        spec["export"].update(extra_export)
+    if quantization:
+        spec["quantization"] = quantization
+    return spec
+
+
+def _value_range(norm: Normalization) -> list[float]:
+    lo = [(0.0 * norm.scale - m) / s for m, s in zip(norm.mean, norm.std)]
+    hi = [(255.0 * norm.scale - m) / s for m, s in zip(norm.mean, norm.std)]
+    return [float(min(lo)), float(max(hi))]
+
+
+def write_spec(directory: str, spec: dict) -> Path:
+    path = Path(directory) / SPEC_FILE
+    path.write_text(json.dumps(spec, indent=2) + "\n")
+    return path
+
+
+def read_spec(directory: str) -> dict:
+    from melanoma_export.errors import SourceError
+
+    path = Path(directory) / SPEC_FILE
+    if not path.exists():
+        raise SourceError(f"no {SPEC_FILE} in {directory}")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise SourceError(f"{path} is not valid JSON: {e}") from None

@@ -1,0 +1,125 @@
+"""Shared fixtures: small models (32 px) of each input kind, built once per session.
+
+The test process runs Keras on torch (as the exporter does); TensorFlow runs in the exporter's worker
+subprocess. Tests that read the real test images skip when ../shared/testdata is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PKG_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = PKG_ROOT.parent
+sys.path.insert(0, str(PKG_ROOT))
+
+from melanoma_export import backend  # noqa: E402
+
+backend.use("torch")
+
+SIZE = 32
+
+
+def testdata_root() -> Path:
+    return Path(os.environ.get("MELANOMA_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
+
+
+@pytest.fixture(scope="session")
+def testdata() -> Path:
+    root = testdata_root()
+    if not (root / "dermoscopy").is_dir():
+        pytest.skip(f"test images not found at {root} (set MELANOMA_TESTDATA)")
+    return root
+
+
+def tiny_model(seed: int = 0):
+    """A small CNN with the parts that matter for export: Rescaling, Normalization, padding, stride-2 conv,
+    BatchNorm, swish, depthwise conv, squeeze-and-excitation, GAP, Dense(1, sigmoid). Random but
+    non-trivial weights and BatchNorm statistics, so that outputs vary from input to input."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((SIZE, SIZE, 3), name="image")
+    x = layers.Rescaling(1.0 / 255.0)(inp)
+    x = layers.Normalization(axis=-1, mean=[0.485, 0.456, 0.406], variance=[0.052, 0.05, 0.051])(x)
+    x = layers.ZeroPadding2D(((0, 1), (0, 1)))(x)
+    x = layers.Conv2D(16, 3, strides=2, padding="valid", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("swish")(x)
+    x = layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("swish")(x)
+    se = layers.GlobalAveragePooling2D()(x)
+    se = layers.Reshape((1, 1, 16))(se)
+    se = layers.Conv2D(4, 1, activation="swish")(se)
+    se = layers.Conv2D(16, 1, activation="sigmoid")(se)
+    x = layers.multiply([x, se])
+    x = layers.Conv2D(24, 1, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    out = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inp, out, name="tiny")
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            g, b, m, v = (np.asarray(w.numpy()) for w in layer.weights)
+            layer.set_weights([rng.uniform(0.5, 1.5, g.shape).astype("f"), rng.normal(0, 0.2, b.shape).astype("f"),
+                               rng.normal(0, 0.5, m.shape).astype("f"), rng.uniform(0.5, 2.0, v.shape).astype("f")])
+    # Head: logits with median 0 and spread ~0.3 over inputs of varied brightness and colour.
+    dense = model.layers[-1]
+    feats = keras.Model(model.inputs, dense.input)
+    x = np.stack([rng.uniform(0, 255 * (i + 1) / 16, (SIZE, SIZE, 3)) * rng.uniform(0.2, 1.0, 3)
+                  for i in range(16)]).astype(np.float32)
+    f = np.asarray(keras.ops.convert_to_numpy(feats(x, training=False)), np.float64)
+    k = rng.normal(0, 1, (f.shape[1], 1))
+    z = f @ k[:, 0]
+    k *= 0.3 / max(float(z.std()), 1e-9)
+    dense.set_weights([k.astype("f"), np.array([-float(np.median(f @ k[:, 0]))], "f")])
+    return model
+
+
+def save_legacy_weights(model, path: str) -> None:
+    """Write a Keras-2 style weights-only HDF5 (what ModelCheckpoint(save_weights_only=True) wrote)."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("sources")
+    m = tiny_model()
+    m.save(d / "tiny.keras")
+    m.save(d / "tiny.h5")  # legacy full-model HDF5
+    return d
+
+
+@pytest.fixture(scope="session")
+def b0_weights(tmp_path_factory) -> Path:
+    """Weights-only legacy HDF5 of an EfficientNetB0 classifier (calibrated like the demo, 32 px)."""
+    from melanoma_export.demo import demo_model
+
+    d = tmp_path_factory.mktemp("b0")
+    model = demo_model(seed=7, arch="efficientnetb0", size=SIZE, progress=lambda *_: None)
+    path = d / "fold-0.h5"
+    save_legacy_weights(model, str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_export(models_dir, tmp_path_factory) -> Path:
+    """The tiny .keras model converted once (threshold 0.3), shared by the spec and parity tests."""
+    from melanoma_export.cli import main
+
+    out = tmp_path_factory.mktemp("export") / "tiny" / "1"
+    rc = main(["convert", str(models_dir / "tiny.keras"), "--out", str(out), "--crop-fraction", "0.5",
+               "--threshold", "0.3", "--name", "tiny"])
+    assert rc == 0
+    return out
