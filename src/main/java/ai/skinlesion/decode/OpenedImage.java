@@ -75,7 +75,7 @@ public final class OpenedImage implements AutoCloseable {
 
     private RgbImage decode(ImageReadParam param) throws IOException {
         ImageTypeSpecifier raw = reader.getRawImageType(0);
-        if (raw != null && raw.getNumBands() == 4) {
+        if (format == ImageFormat.JPEG && raw != null && raw.getNumBands() == 4) {
             return decodeCmyk(param);
         }
         ImageTypeSpecifier asStored = typeWithoutColourConversion();
