@@ -45,6 +45,9 @@ public final class ImageDecoder {
                     Map.of("supported", ImageFormat.SUPPORTED, "received", format.mediaType()));
         }
         JpegHeader jpeg = format == ImageFormat.JPEG ? readJpegHeader(bytes) : null;
+        if (jpeg != null) {
+            checkSize(jpeg.width(), jpeg.height());
+        }
         ImageReader reader = readerFor(format);
         ByteArrayImageInputStream stream = new ByteArrayImageInputStream(bytes);
         // ignoreMetadata: ancillary chunks (a PNG zTXt bomb) are skipped, never inflated.

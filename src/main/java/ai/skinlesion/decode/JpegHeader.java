@@ -18,7 +18,7 @@ import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
  * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the EXIF orientation and
  * the Adobe colour transform. Read with TwelveMonkeys' segment parser, which stops at the first scan.
  */
-record JpegHeader(int sofMarker, Orientation orientation, int adobeTransform) {
+record JpegHeader(int sofMarker, int width, int height, Orientation orientation, int adobeTransform) {
 
     static final int NO_ADOBE_SEGMENT = -1;
     private static final int APP1 = 0xFFE1;
@@ -43,6 +43,8 @@ record JpegHeader(int sofMarker, Orientation orientation, int adobeTransform) {
         try (ImageInputStream in = new ByteArrayImageInputStream(jpeg)) {
             List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, JPEGSegmentUtil.ALL_SEGMENTS);
             int sof = 0;
+            int width = 0;
+            int height = 0;
             Orientation orientation = Orientation.NORMAL;
             int adobe = NO_ADOBE_SEGMENT;
             for (JPEGSegment segment : segments) {
@@ -50,13 +52,26 @@ record JpegHeader(int sofMarker, Orientation orientation, int adobeTransform) {
                 if (sof == 0 && marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8
                         && marker != 0xFFCC) {
                     sof = marker;
+                    // SOFn: precision(1) height(2) width(2) ...: the size comes from here, before any decoder runs
+                    // (libjpeg refuses more than 65500 pixels a side with its own error, not a size check).
+                    byte[] frame = readAll(segment);
+                    if (frame.length >= 5) {
+                        height = ((frame[1] & 0xFF) << 8) | (frame[2] & 0xFF);
+                        width = ((frame[3] & 0xFF) << 8) | (frame[4] & 0xFF);
+                    }
                 } else if (marker == APP1 && "Exif".equals(segment.identifier())) {
                     orientation = exifOrientation(segment);
                 } else if (marker == APP14 && "Adobe".equals(segment.identifier())) {
                     adobe = adobeTransform(segment);
                 }
             }
-            return new JpegHeader(sof, orientation, adobe);
+            return new JpegHeader(sof, width, height, orientation, adobe);
+        }
+    }
+
+    private static byte[] readAll(JPEGSegment segment) throws IOException {
+        try (InputStream data = segment.data()) {
+            return data.readAllBytes();
         }
     }
 
