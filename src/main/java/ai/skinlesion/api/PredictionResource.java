@@ -63,7 +63,7 @@ public class PredictionResource {
     @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels or too small",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS)))
     public PredictionResponse predictRaw(byte[] body) {
-        return predict(limited(body, maxImageBytes));
+        return predict(limited(body, maxImageBytes, maxImageBytes));
     }
 
     @POST
@@ -78,7 +78,8 @@ public class PredictionResource {
     @APIResponse(responseCode = "400", description = "Malformed multipart or no part named image",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
     public PredictionResponse predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
-        byte[] checked = limited(body, maxImageBytes + 64 * 1024);
+        // The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's.
+        byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
         return predict(MultipartImage.extract(checked, contentType, maxImageBytes));
     }
 
@@ -95,7 +96,8 @@ public class PredictionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public PredictionResponse predictJson(byte[] body) {
-        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024);
+        // base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's.
+        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
         return predict(JsonImage.extract(checked, maxImageBytes));
     }
 
@@ -112,15 +114,15 @@ public class PredictionResource {
         return PredictionResponse.of(classifier.classify(image), classifier.spec());
     }
 
-    private static byte[] limited(byte[] body, int limit) {
+    private static byte[] limited(byte[] body, int bodyLimit, int imageLimit) {
         if (body == null || body.length == 0) {
             throw new RejectedInputException(Rejection.EMPTY_BODY, "The request body is empty: send the photo.");
         }
-        if (body.length > limit) {
+        if (body.length > bodyLimit) {
             throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
-                    "The request body is " + body.length + " bytes; the limit is " + limit
-                            + ". Send a smaller JPEG (the model looks at a 384-pixel square; 2000 pixels across is plenty).",
-                    Map.of("maxBytes", limit));
+                    "The request body is " + body.length + " bytes; images up to " + imageLimit + " bytes are accepted."
+                            + " Send a smaller JPEG (the model looks at a 384-pixel square; 2000 pixels across is plenty).",
+                    Map.of("maxBytes", imageLimit));
         }
         return body;
     }
