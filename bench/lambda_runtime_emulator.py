@@ -97,6 +97,7 @@ class Emulator:
         except ValueError:
             status = None
         with self.lock:
+            self.last_body = body
             self.answers.append((rid, t - self.sent_at[rid], status, t))
             if self.remaining <= 0 and len(self.answers) == len(self.sent_at):
                 self.done.set()
@@ -153,6 +154,11 @@ def handler_for(emulator: Emulator):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the function's pending poll is cut when we stop it: expected, not worth a traceback
+
+
 def peak_rss_mb(pid: int):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -164,10 +170,10 @@ def peak_rss_mb(pid: int):
     return None
 
 
-def run(command, image_path, content_type, warm, timeout, env_extra):
+def run(command, image_path, content_type, warm, timeout, env_extra, verbose=False):
     image = open(image_path, "rb").read()
     emulator = Emulator(json.dumps(api_gateway_event(image, content_type)).encode(), 1 + warm)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(emulator))
+    server = QuietServer(("127.0.0.1", 0), handler_for(emulator))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
@@ -203,6 +209,7 @@ def run(command, image_path, content_type, warm, timeout, env_extra):
         "warm_median_s": statistics.median(warm_times) if warm_times else None,
         "warm_p90_s": warm_times[int(0.9 * (len(warm_times) - 1))] if warm_times else None,
         "status": first[2],
+        "last_answer": emulator.last_body.decode(errors="replace")[:800] if verbose else None,
         "peak_rss_mb": rss,
     }
 
@@ -214,10 +221,11 @@ def main():
     p.add_argument("--warm", type=int, default=10, help="warm invocations after the first")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--env", action="append", default=[], help="NAME=VALUE for the function's environment")
+    p.add_argument("--show-answer", action="store_true", help="include the start of the last answer")
     p.add_argument("command", nargs="+", help="the function's command (after --)")
     a = p.parse_args()
     env_extra = dict(e.split("=", 1) for e in a.env)
-    print(json.dumps(run(a.command, a.image, a.content_type, a.warm, a.timeout, env_extra)))
+    print(json.dumps(run(a.command, a.image, a.content_type, a.warm, a.timeout, env_extra, a.show_answer)))
 
 
 if __name__ == "__main__":

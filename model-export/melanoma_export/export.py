@@ -67,11 +67,30 @@ def export_onnx(model, out_path: str, progress=print, quiet: bool = True):
             raise ExportError(f"torch.onnx.export failed ({type(e).__name__}: {detail})") from e
         del program
         proto = onnx.load(tmp_path)  # loads external data too, if any was written
+    strip_exporter_metadata(proto)
     _check_io(proto)
     onnx.checker.check_model(proto)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     save(proto, out_path)
     return proto
+
+
+def strip_exporter_metadata(proto) -> None:
+    """Drop what torch's exporter records for debugging: per-node Python stack traces (with the absolute
+    paths of the machine that exported), FX node names and class hierarchies. They make the file larger,
+    leak build paths into a shipped artefact, and change nothing the runtime computes."""
+    def clear(items):
+        for item in items:
+            del item.metadata_props[:]
+            item.doc_string = ""
+
+    clear(proto.graph.node)
+    clear(proto.graph.input)
+    clear(proto.graph.output)
+    clear(proto.graph.value_info)
+    clear(proto.graph.initializer)
+    proto.graph.doc_string = ""
+    proto.doc_string = ""
 
 
 def save(proto, path: str) -> None:

@@ -141,3 +141,14 @@ def test_qubvel_layout_maps_onto_keras_applications(b0_weights, tmp_path):
     a = keras.ops.convert_to_numpy(qmodel(x, training=False))
     b = keras.ops.convert_to_numpy(kmodel(x, training=False))
     np.testing.assert_array_equal(a, b)  # b0_weights' Normalization is the identity (mean 0, variance 1)
+
+
+def test_exported_model_carries_no_build_paths(tiny_export):
+    """torch's exporter records Python stack traces (absolute paths of the exporting machine) per node;
+    the shipped model must not carry them."""
+    import onnx
+
+    raw = (tiny_export / "model.onnx").read_bytes()
+    assert b"stack_trace" not in raw and b'File "' not in raw
+    proto = onnx.load(str(tiny_export / "model.onnx"))
+    assert not any(n.metadata_props for n in proto.graph.node)
