@@ -89,6 +89,7 @@ class WebPageTest {
         new Actions(browser).sendKeys(Keys.TAB).perform();
         assertEquals("photo", browser.switchTo().activeElement().getAttribute("id"));
         assertEquals("solid", byId("dropzone").getCssValue("outline-style"), "the focused drop zone is outlined");
+        assertFalse(browser.findElement(By.cssSelector("label[for=camera]")).isDisplayed(), "no camera button on a desktop");
 
         String state = upload(PHOTO);
         assertEquals("result", state, () -> "the page shows: " + byId("status").getDomProperty("textContent"));
@@ -134,14 +135,17 @@ class WebPageTest {
         assertContrast();
         screenshot("desktop.png");
 
-        // Phone width: one column, nothing wider than the screen.
-        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+        // Phone widths: one column, nothing wider than the screen.
         browser.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", true, "maxTouchPoints", 5));
-        browser.executeScript("window.scrollTo(0, 0)");
-        Number pageWidth = (Number) browser.executeScript("return document.documentElement.scrollWidth");
-        assertTrue(pageWidth.intValue() <= 390, "no sideways scrolling at phone width: " + pageWidth);
+        for (int width : new int[] { 360, 390 }) {
+            browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                    Map.of("width", width, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+            Number pageWidth = (Number) browser.executeScript("return document.documentElement.scrollWidth");
+            assertTrue(pageWidth.intValue() <= width, "no sideways scrolling at " + width + " px: " + pageWidth);
+        }
+        assertTrue(browser.findElement(By.cssSelector("label[for=camera]")).isDisplayed(), "a touch screen may take a photo");
         assertTrue(byId("probability").isDisplayed());
+        browser.executeScript("window.scrollTo(0, 0)");
         screenshot("phone.png");
         browser.executeScript("document.getElementById('answer-heading').scrollIntoView()");
         screenshot("phone-result.png");
