@@ -1,0 +1,306 @@
+package ai.skinlesion.web;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.Rectangle;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import ai.skinlesion.TestData;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.path.json.config.JsonPathConfig;
+import io.restassured.path.json.config.JsonPathConfig.NumberReturnType;
+
+/**
+ * The web page in a real browser: Debian's headless Chromium ({@link Chromium}). The page is served by the
+ * mock Lambda event server, so every request, the page's own files included, takes the API Gateway event
+ * path. Screenshots go to target/screenshots/.
+ */
+@QuarkusTest
+class WebPageTest {
+
+    private static final String PHOTO = "dermoscopy/ISIC_0024310.jpg";
+    /** Generous: the first answer may wait for a cold JIT on a busy two-core machine. Only an upper bound. */
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    /** The test profile's byte limit (application.properties). */
+    private static final int TEST_MAX_IMAGE_BYTES = 4 * 1024 * 1024;
+
+    private static ChromeDriver browser;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        browser = Chromium.start();
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        Chromium.stop(browser);
+    }
+
+    @BeforeEach
+    void openThePage() {
+        // A 1280 × 900 desktop viewport (a window size would include the browser's own frame).
+        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
+        browser.get("http://localhost:" + RestAssured.port + "/");
+        // The model is read on load: wait for the page to know it.
+        new WebDriverWait(browser, PATIENCE).until(d -> !byId("model-footer").getText().startsWith("loading"));
+    }
+
+    @Test
+    void aPhotoGetsTheApisProbabilityAndShowsWhatTheModelSees() throws IOException {
+        // The keyboard reaches the file input first, and its label (the drop zone) shows the focus.
+        new Actions(browser).sendKeys(Keys.TAB).perform();
+        assertEquals("photo", browser.switchTo().activeElement().getAttribute("id"));
+        assertEquals("solid", byId("dropzone").getCssValue("outline-style"), "the focused drop zone is outlined");
+        assertFalse(browser.findElement(By.cssSelector("label[for=camera]")).isDisplayed(), "no camera button on a desktop");
+
+        String state = upload(PHOTO);
+        assertEquals("result", state, () -> "the page shows: " + byId("status").getDomProperty("textContent"));
+
+        String answer = given().contentType("image/jpeg").body(TestData.bytes(PHOTO))
+                .when().post("/v1/predictions")
+                .then().statusCode(200).extract().asString();
+        JsonPath api = new JsonPath(answer).using(new JsonPathConfig(NumberReturnType.DOUBLE));
+        double expected = api.getDouble("malignantProbability");
+
+        WebElement probability = byId("probability");
+        assertEquals(expected, Double.parseDouble(probability.getAttribute("data-value")), 0.0,
+                "the page's probability is the API's for the same file");
+        String shown = probability.getText();
+        assertTrue(shown.matches("\\d{1,3}\\.\\d %"), shown);
+        assertEquals(expected * 100, Double.parseDouble(shown.replace(" %", "")), 0.05 + 1e-9, shown);
+        assertTrue(byId("label").getText().contains(api.getString("label")), byId("label").getText());
+        assertTrue(byId("threshold").getText().startsWith("50.0 %"), byId("threshold").getText());
+        assertTrue(byId("model").getText().contains(api.getString("model.name") + " version " + api.getString("model.version")));
+
+        // The outline is the server's crop, scaled to the preview.
+        WebElement crop = byId("crop");
+        assertTrue(crop.isDisplayed(), "the crop outline is shown");
+        Rectangle img = byId("preview-img").getRect();
+        Rectangle box = crop.getRect();
+        double scale = img.getWidth() / (double) api.getInt("image.width");
+        assertEquals(api.getInt("image.crop.left") * scale, box.getX() - img.getX(), 1.5);
+        assertEquals(api.getInt("image.crop.top") * scale, box.getY() - img.getY(), 1.5);
+        assertEquals(api.getInt("image.crop.size") * scale, box.getWidth(), 1.5);
+        assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5);
+        assertTrue(byId("crop-view").isDisplayed());
+
+        // The demo model is untrained: said at the top and in the answer. The disclaimer is always there.
+        assertTrue(byId("model-warning").isDisplayed());
+        assertTrue(byId("model-warning").getText().toLowerCase().contains("untrained"));
+        assertEquals(api.getString("warning"), byId("answer-warning").getText());
+        assertTrue(byId("disclaimer").isDisplayed());
+        assertTrue(byId("disclaimer").getText().startsWith("Not a diagnosis"));
+        assertEquals(api.getString("disclaimer"), byId("answer-disclaimer").getText());
+        assertEquals("answer-heading", browser.switchTo().activeElement().getAttribute("id"), "focus moves to the answer");
+        assertFalse(byId("notice").isDisplayed(), "a photo the service reads is sent as it is");
+
+        assertContrast();
+        screenshot("desktop.png");
+
+        // Phone widths: one column, nothing wider than the screen.
+        browser.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", true, "maxTouchPoints", 5));
+        for (int width : new int[] { 360, 390 }) {
+            browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                    Map.of("width", width, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+            Number pageWidth = (Number) browser.executeScript("return document.documentElement.scrollWidth");
+            assertTrue(pageWidth.intValue() <= width, "no sideways scrolling at " + width + " px: " + pageWidth);
+        }
+        assertTrue(browser.findElement(By.cssSelector("label[for=camera]")).isDisplayed(), "a touch screen may take a photo");
+        assertTrue(byId("probability").isDisplayed());
+        browser.executeScript("window.scrollTo(0, 0)");
+        screenshot("phone.png");
+        browser.executeScript("document.getElementById('answer-heading').scrollIntoView()");
+        screenshot("phone-result.png");
+        Number pageHeight = (Number) browser.executeScript("return document.documentElement.scrollHeight");
+        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 390, "height", pageHeight.intValue(), "deviceScaleFactor", 1, "mobile", true));
+        screenshot("phone-full.png");
+        browser.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", false));
+
+        assertNoPageErrors();
+    }
+
+    @Test
+    void errorsAreShownInPlainWords() throws IOException {
+        assertEquals("error", upload("broken/truncated.jpg"));
+        String text = byId("error-text").getText();
+        assertTrue(text.contains("damaged or incomplete"), text);
+        assertTrue(byId("error-detail").getText().contains("HTTP 422"), byId("error-detail").getText());
+        assertFalse(byId("result").isDisplayed());
+
+        // Chromium has no HEIC decoder, so the page sends the file and the service's 415 is put in plain words.
+        assertEquals("error", upload("formats/heic-hevc.heic"));
+        text = byId("error-text").getText();
+        assertTrue(text.contains("HEIC") && text.contains("JPEG") && text.contains("Most Compatible"), text);
+        assertTrue(byId("status").getDomProperty("textContent").startsWith("No answer for this photo."));
+        assertContrast();
+        screenshot("desktop-error.png");
+        assertNoPageErrors();
+    }
+
+    /** The browser turns the preview as the service turned the photo, so the outline sits where it should. */
+    @Test
+    void theOutlineFollowsTheExifOrientation() throws IOException {
+        assertEquals("result", upload("exif-orientation/dermoscopy_orientation_6.jpg"));
+        assertTrue(byId("photo-facts").getText().equals("600 × 450 pixels, JPEG, EXIF orientation 6 applied"),
+                byId("photo-facts").getText());
+        assertEquals(List.of(600L, 450L), browser.executeScript(
+                "const img = document.getElementById('preview-img'); return [img.naturalWidth, img.naturalHeight]"));
+        assertTrue(byId("crop").isDisplayed());
+        assertFalse(byId("notice").isDisplayed(), "sent as it is");
+    }
+
+    @Test
+    void aWebpPhotoIsConvertedToJpegAndThePageSaysSo() throws IOException {
+        assertEquals("result", upload("formats/webp-lossy-exif.webp"), () -> byId("status").getDomProperty("textContent"));
+        assertTrue(byId("notice").isDisplayed());
+        assertTrue(byId("notice").getText().contains("WebP that the service does not read, so this page converted it to JPEG"),
+                byId("notice").getText());
+        assertTrue(byId("photo-facts").getText().contains("JPEG"));
+        assertTrue(byId("crop").isDisplayed());
+    }
+
+    /** Over the byte limit the page learns the limit from the 413, sends a reduced copy and says so. */
+    @Test
+    void aPhotoOverTheByteLimitIsReducedAndThePageSaysSo() throws IOException {
+        Path big = bigJpeg();
+        assertEquals("result", upload(big), () -> byId("status").getDomProperty("textContent"));
+        String notice = byId("notice").getText();
+        assertTrue(notice.contains("larger than the service accepts (4.0 MB)"), notice);
+        // 1536 = the shorter side that keeps the model's square at twice its 384-pixel input
+        assertTrue(byId("photo-facts").getText().startsWith("2310 × 1536 pixels"), byId("photo-facts").getText());
+        assertTrue(byId("crop-facts").getText().startsWith("768 × 768"), byId("crop-facts").getText());
+        assertTrue(byId("crop").isDisplayed());
+        screenshot("desktop-reduced.png");
+    }
+
+    /**
+     * A real photo enlarged 1.25× (as a higher-resolution camera would take it) and encoded at the highest
+     * JPEG quality: more bytes than the test profile accepts.
+     */
+    private static Path bigJpeg() throws IOException {
+        Path file = Path.of("target", "web-page-test", "over-the-limit.jpg");
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        Files.createDirectories(file.getParent());
+        BufferedImage original = ImageIO.read(TestData.path("dermoscopy/ISIC_0012221.jpg").toFile()); // 3008 × 2000
+        BufferedImage photo = new BufferedImage(3760, 2500, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(original, 0, 0, 3760, 2500, null);
+        g.dispose();
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam quality = writer.getDefaultWriteParam();
+        quality.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        quality.setCompressionQuality(1.0f);
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(photo, null, null), quality);
+        } finally {
+            writer.dispose();
+        }
+        assertTrue(Files.size(file) > TEST_MAX_IMAGE_BYTES, "the photo must be over the limit: " + Files.size(file));
+        return file;
+    }
+
+    /** Hands the file to the page's file input and waits for the page to settle on "result" or "error". */
+    private static String upload(String testPhoto) throws IOException {
+        return upload(TestData.path(testPhoto));
+    }
+
+    private static String upload(Path file) throws IOException {
+        browser.executeScript("document.body.dataset.state = 'test-upload'");
+        browser.findElement(By.id("photo")).sendKeys(file.toRealPath().toString());
+        return new WebDriverWait(browser, PATIENCE).until(d -> {
+            Object state = browser.executeScript("return document.body.dataset.state");
+            return "result".equals(state) || "error".equals(state) ? (String) state : null;
+        });
+    }
+
+    private static WebElement byId(String id) {
+        return browser.findElement(By.id(id));
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Files.write(SCREENSHOTS.resolve(name), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /** Every visible text has a contrast of at least 4.5:1 (WCAG AA) against the background under it. */
+    private static void assertContrast() {
+        @SuppressWarnings("unchecked")
+        List<String> low = (List<String>) browser.executeScript("""
+                const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+                const lum = (c) => {
+                  const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+                  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+                };
+                const background = (el) => {
+                  for (; el; el = el.parentElement) {
+                    const c = rgb(getComputedStyle(el).backgroundColor);
+                    if (c.length < 4 || c[3] > 0) return c;
+                  }
+                  return [255, 255, 255];
+                };
+                const low = [];
+                for (const el of document.querySelectorAll('body *')) {
+                  const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+                  if (!text || !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+                  const a = lum(rgb(getComputedStyle(el).color));
+                  const b = lum(background(el));
+                  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                  if (ratio < 4.5) low.push(`${el.tagName}#${el.id}.${el.className}: ${ratio.toFixed(2)}`);
+                }
+                return low;
+                """);
+        assertTrue(low.isEmpty(), () -> "text below 4.5:1 contrast: " + low);
+    }
+
+    /** No script error and no Content-Security-Policy violation (which would mean something external). */
+    private static void assertNoPageErrors() {
+        List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                // the answers the error cases ask for are logged by Chromium as failed loads
+                .filter(e -> !e.getMessage().contains("the server responded with a status of 4"))
+                .collect(Collectors.toList());
+        assertTrue(severe.isEmpty(), () -> "browser errors: " + severe);
+    }
+}
