@@ -2,7 +2,11 @@ package ai.skinlesion.lambda;
 
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
-/** Raw API Gateway events against the packaged application (the jar, or the native binary with -Dnative). */
+/**
+ * Raw API Gateway events against the packaged Lambda function: the native binary (-Dnative), which polls the
+ * Lambda Runtime API itself. A JVM Lambda jar needs AWS's runtime client to poll, so the JVM integration tests
+ * run over plain HTTP (-Dhttp) and leave these out (tag "lambda").
+ */
 @QuarkusIntegrationTest
 class ApiGatewayEventIT extends ApiGatewayEventTest {
 }

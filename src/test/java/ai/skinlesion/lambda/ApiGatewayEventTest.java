@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * which hands them to the same Lambda poll loop that runs on AWS.
  */
 @QuarkusTest
+@Tag("lambda")
 class ApiGatewayEventTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +52,7 @@ class WebAssetsTest {
     }
 
     /** A real API Gateway HTTP API event for GET /, as a browser's first request arrives on AWS Lambda. */
+    @Tag("lambda")
     @Test
     void thePageArrivesThroughAnApiGatewayEvent() throws IOException {
         ObjectNode event;
