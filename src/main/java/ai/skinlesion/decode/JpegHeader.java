@@ -39,8 +39,8 @@ record JpegHeader(int sofMarker, Orientation orientation, int adobeTransform) {
     }
 
     /** Throws IOException when the segments up to the first scan cannot be parsed. */
-    static JpegHeader read(byte[] jpeg) throws IOException {
-        try (ImageInputStream in = new ByteArrayImageInputStream(jpeg)) {
+    static JpegHeader read(ImageInputStream jpeg) throws IOException {
+        try (ImageInputStream in = jpeg) {
             List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, JPEGSegmentUtil.ALL_SEGMENTS);
             int sof = 0;
             Orientation orientation = Orientation.NORMAL;
