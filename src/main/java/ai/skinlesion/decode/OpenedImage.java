@@ -138,7 +138,7 @@ public final class OpenedImage implements AutoCloseable {
             this.deadline = deadline;
         }
 
-        private void check(ImageReader source) {
+        private void check() {
             if (deadline.passed()) {
                 throw new DeadlinePassed();
             }
@@ -147,18 +147,18 @@ public final class OpenedImage implements AutoCloseable {
         @Override
         public void passStarted(ImageReader source, BufferedImage image, int pass, int minPass, int maxPass, int minX,
                 int minY, int periodX, int periodY, int[] bands) {
-            check(source);
+            check();
         }
 
         @Override
         public void imageUpdate(ImageReader source, BufferedImage image, int minX, int minY, int width, int height,
                 int periodX, int periodY, int[] bands) {
-            check(source);
+            check();
         }
 
         @Override
         public void passComplete(ImageReader source, BufferedImage image) {
-            check(source);
+            check();
         }
 
         @Override
