@@ -2,7 +2,8 @@ package ai.skinlesion;
 
 /**
  * Every way this service turns a request down, with the HTTP status and the problem type it answers with
- * (RFC 9457 problem details). Bad input is always a 4xx: the client can fix it.
+ * (RFC 9457 problem details). Bad input is always a 4xx: the client can fix it. A full queue is a 429 with
+ * Retry-After: the client can retry.
  */
 public enum Rejection {
     EMPTY_BODY(400, "empty-body", "The request has no image"),
@@ -21,7 +22,12 @@ public enum Rejection {
     CORRUPT_IMAGE(422, "corrupt-image", "The image cannot be decoded"),
     TOO_MANY_PIXELS(422, "too-many-pixels", "The image has too many pixels"),
     TOO_SMALL(422, "image-too-small", "The image is too small"),
-    TOO_SLOW(422, "too-slow", "The image took too long to process");
+    TOO_SLOW(422, "too-slow", "The image took too long to process"),
+    /**
+     * Not the client's fault, but the client's to handle: more photos are waiting to be decoded than the queue
+     * holds (melanoma.limits.max-queued-decodes), or a place did not free up in time. Answered with Retry-After.
+     */
+    BUSY(429, "busy", "Too many photos are being processed; retry shortly");
 
     private final int status;
     private final String slug;

@@ -1,5 +1,6 @@
 package ai.skinlesion.api;
 
+import java.time.Duration;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import ai.skinlesion.Deadline;
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
 import ai.skinlesion.classify.LesionClassifier;
@@ -36,10 +38,12 @@ public class PredictionResource {
 
     private final LesionClassifier classifier;
     private final int maxImageBytes;
+    private final Duration requestTimeout;
 
     public PredictionResource(LesionClassifier classifier, ServiceConfig config) {
         this.classifier = classifier;
         this.maxImageBytes = config.limits().maxImageBytes();
+        this.requestTimeout = config.limits().requestTimeout();
     }
 
     @POST
@@ -60,10 +64,15 @@ public class PredictionResource {
             examples = @ExampleObject(name = "too large", value = Examples.TOO_MANY_BYTES)))
     @APIResponse(responseCode = "415", description = "Unsupported Content-Type or image format (HEIC, WebP, ...)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "HEIC", value = Examples.HEIC)))
-    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels or too small",
+    @APIResponse(responseCode = "401", description = "An API key is configured and the X-API-Key header does not carry it",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels, too small, or too slow to decode",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS)))
+    @APIResponse(responseCode = "429", description = "Too many photos waiting to be decoded; retry after the Retry-After seconds",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
     public PredictionResponse predictRaw(byte[] body) {
-        return predict(limited(body, maxImageBytes, maxImageBytes));
+        Deadline deadline = Deadline.after(requestTimeout);
+        return predict(limited(body, maxImageBytes, maxImageBytes), deadline);
     }
 
     @POST
@@ -78,9 +87,10 @@ public class PredictionResource {
     @APIResponse(responseCode = "400", description = "Malformed multipart or no part named image",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
     public PredictionResponse predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+        Deadline deadline = Deadline.after(requestTimeout);
         // The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's.
         byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        return predict(MultipartImage.extract(checked, contentType, maxImageBytes));
+        return predict(MultipartImage.extract(checked, contentType, maxImageBytes), deadline);
     }
 
     @POST
@@ -96,9 +106,10 @@ public class PredictionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public PredictionResponse predictJson(byte[] body) {
+        Deadline deadline = Deadline.after(requestTimeout);
         // base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's.
         byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
-        return predict(JsonImage.extract(checked, maxImageBytes));
+        return predict(JsonImage.extract(checked, maxImageBytes), deadline);
     }
 
     @GET
@@ -110,8 +121,8 @@ public class PredictionResource {
         return classifier.specJson();
     }
 
-    private PredictionResponse predict(byte[] image) {
-        return PredictionResponse.of(classifier.classify(image), classifier.spec());
+    private PredictionResponse predict(byte[] image, Deadline deadline) {
+        return PredictionResponse.of(classifier.classify(image, deadline), classifier.spec());
     }
 
     private static byte[] limited(byte[] body, int bodyLimit, int imageLimit) {

@@ -3,6 +3,7 @@ package ai.skinlesion.api;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -23,9 +24,12 @@ final class Problem {
         body.put("status", rejection.status());
         body.put("detail", detail);
         extensions.forEach(body::putIfAbsent);
-        return Response.status(rejection.status())
+        Response.ResponseBuilder response = Response.status(rejection.status())
                 .type(MediaType.valueOf(MEDIA_TYPE))
-                .entity(body)
-                .build();
+                .entity(body);
+        if (extensions.get("retryAfterSeconds") instanceof Number seconds) {
+            response.header(HttpHeaders.RETRY_AFTER, seconds.intValue());
+        }
+        return response.build();
     }
 }

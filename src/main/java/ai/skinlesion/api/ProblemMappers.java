@@ -58,6 +58,19 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response otherWebError(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        // The framework also reports these as plain WebApplicationExceptions (an Accept it cannot serve: 406).
+        switch (status) {
+            case 404:
+                return notFound(null);
+            case 405:
+                return notAllowed(null);
+            case 406:
+                return notAcceptable(null);
+            case 415:
+                return unsupportedMediaType(null);
+            default:
+                break;
+        }
         if (status >= 400 && status < 500) {
             return Response.status(status).type(Problem.MEDIA_TYPE)
                     .entity(Map.of("type", "about:blank", "title", e.getResponse().getStatusInfo().getReasonPhrase(),

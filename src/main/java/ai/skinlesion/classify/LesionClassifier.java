@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.onnxruntime.OrtException;
+import ai.skinlesion.Deadline;
 import ai.skinlesion.config.ServiceConfig;
 import ai.skinlesion.decode.ImageDecoder;
 import ai.skinlesion.decode.OpenedImage;
@@ -42,6 +43,7 @@ public class LesionClassifier {
     private final ImageDecoder decoder;
     private final Preprocessor preprocessor;
     private final TensorBuffers buffers;
+    private final DecodeGate gate;
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
@@ -54,6 +56,7 @@ public class LesionClassifier {
         this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
         this.preprocessor = new Preprocessor(model.spec().input());
         this.buffers = new TensorBuffers(preprocessor.tensorSize());
+        this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
         warmUp();
         long warm = System.nanoTime();
         ModelSpec spec = model.spec();
@@ -79,33 +82,53 @@ public class LesionClassifier {
         }
     }
 
+    /** Without a time limit: the warm-up photo, and tests that call the classifier directly. */
     public Prediction classify(byte[] image) {
+        return classify(image, Deadline.NONE);
+    }
+
+    /**
+     * Decodes and preprocesses the photo inside the decode gate (bounded concurrency, because that is where memory
+     * grows with the photo) and within the deadline, then runs the model outside the gate.
+     */
+    public Prediction classify(byte[] image, Deadline deadline) {
         long start = System.nanoTime();
-        RgbImage cropped;
-        Region crop;
         OpenedImage opened;
-        try (OpenedImage o = decoder.open(image)) {
-            opened = o;
-            crop = preprocessor.cropOf(o.width(), o.height());
-            cropped = o.read(crop);
-        }
-        long decoded = System.nanoTime();
-        FloatBuffer tensor = buffers.take();
+        Region crop;
+        FloatBuffer tensor = null;
         try {
-            preprocessor.toTensor(cropped, tensor);
-            long preprocessed = System.nanoTime();
+            long admitted;
+            long decoded;
+            long preprocessed;
+            try (DecodeGate.Slot slot = gate.enter(deadline)) {
+                admitted = System.nanoTime();
+                RgbImage cropped;
+                try (OpenedImage o = decoder.open(image, deadline)) {
+                    opened = o;
+                    crop = preprocessor.cropOf(o.width(), o.height());
+                    cropped = o.read(crop);
+                }
+                deadline.check("decoding the pixels");
+                decoded = System.nanoTime();
+                tensor = buffers.take();
+                preprocessor.toTensor(cropped, tensor);
+                deadline.check("preparing the model's input");
+                preprocessed = System.nanoTime();
+            }
             float probability = onnx.predict(tensor);
             long inferred = System.nanoTime();
             ModelSpec.Decision decision = model.spec().decision();
             String label = probability >= decision.threshold() ? decision.positiveLabel() : decision.negativeLabel();
             return new Prediction(probability, label, decision.threshold(), opened.format(), opened.width(),
                     opened.height(), opened.orientation().exifValue(), crop,
-                    new Timings(ms(decoded - start), ms(preprocessed - decoded), ms(inferred - preprocessed),
+                    new Timings(ms(decoded - admitted), ms(preprocessed - decoded), ms(inferred - preprocessed),
                             ms(inferred - start)));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on a preprocessed image: " + e.getMessage(), e);
         } finally {
-            buffers.give(tensor);
+            if (tensor != null) {
+                buffers.give(tensor);
+            }
         }
     }
 

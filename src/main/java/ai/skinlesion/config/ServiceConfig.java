@@ -1,5 +1,8 @@
 package ai.skinlesion.config;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -14,6 +17,8 @@ public interface ServiceConfig {
     Model model();
 
     Limits limits();
+
+    Security security();
 
     interface Model {
         /** The model version directory: model.onnx with model.json beside it. */
@@ -49,5 +54,33 @@ public interface ServiceConfig {
         @WithName("min-side")
         @WithDefault("64")
         int minSide();
+
+        /**
+         * Time a request may spend on its photo, from reaching the service to the model's input being ready:
+         * checked while the image is read and between stages. Past it the answer is 422 too-slow. Inference,
+         * a fixed cost of a fraction of a second, runs to its end. ISO-8601 or "10s", "500ms".
+         */
+        @WithName("request-timeout")
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** Photos decoded and preprocessed at the same time; the memory that decoding takes grows with it. */
+        @WithName("max-concurrent-decodes")
+        @WithDefault("2")
+        int maxConcurrentDecodes();
+
+        /** Photos that may wait for a decoding place; one more is answered 429 with Retry-After. */
+        @WithName("max-queued-decodes")
+        @WithDefault("32")
+        int maxQueuedDecodes();
+    }
+
+    interface Security {
+        /**
+         * For HTTP and container deployments: when set, every request to /v1/* must carry this key in the
+         * X-API-Key header, or gets 401. On Lambda, API Gateway's authorizer does this (template.yaml).
+         */
+        @WithName("api-key")
+        Optional<String> apiKey();
     }
 }

@@ -7,15 +7,15 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 
-import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
-
+import ai.skinlesion.Deadline;
 import ai.skinlesion.Rejection;
 import ai.skinlesion.RejectedInputException;
 
 /**
  * Opens an uploaded photo from memory: tells its format from its bytes, reads its size and EXIF orientation
  * from the header, and refuses it there — before any pixel is allocated — if it is too large or too small.
- * Nothing touches the disk: the bytes are read through an in-memory stream, never ImageIO's file cache.
+ * Nothing touches the disk: the bytes are read through an in-memory stream, never ImageIO's file cache. That
+ * stream also stops the decoder when the request's {@link Deadline} passes.
  */
 public final class ImageDecoder {
 
@@ -29,7 +29,12 @@ public final class ImageDecoder {
         ImageIO.setUseCache(false);
     }
 
+    /** Opens without a time limit (tests, fuzzing). */
     public OpenedImage open(byte[] bytes) {
+        return open(bytes, Deadline.NONE);
+    }
+
+    public OpenedImage open(byte[] bytes, Deadline deadline) {
         if (bytes.length == 0) {
             throw new RejectedInputException(Rejection.EMPTY_BODY, "The image is empty (0 bytes).");
         }
@@ -44,12 +49,12 @@ public final class ImageDecoder {
                             + " save photos as JPEG, \"Most Compatible\" on iPhone).",
                     Map.of("supported", ImageFormat.SUPPORTED, "received", format.mediaType()));
         }
-        JpegHeader jpeg = format == ImageFormat.JPEG ? readJpegHeader(bytes) : null;
+        JpegHeader jpeg = format == ImageFormat.JPEG ? readJpegHeader(bytes, deadline) : null;
         if (jpeg != null) {
             checkSize(jpeg.width(), jpeg.height());
         }
         ImageReader reader = readerFor(format);
-        ByteArrayImageInputStream stream = new ByteArrayImageInputStream(bytes);
+        BoundedImageInputStream stream = new BoundedImageInputStream(bytes, deadline);
         // ignoreMetadata: ancillary chunks (a PNG zTXt bomb) are skipped, never inflated.
         reader.setInput(stream, true, true);
         try {
@@ -58,22 +63,22 @@ public final class ImageDecoder {
             checkSize(width, height);
             Orientation orientation = jpeg == null ? Orientation.NORMAL : jpeg.orientation();
             return new OpenedImage(format, reader, stream, width, height, orientation,
-                    jpeg == null ? JpegHeader.NO_ADOBE_SEGMENT : jpeg.adobeTransform());
+                    jpeg == null ? JpegHeader.NO_ADOBE_SEGMENT : jpeg.adobeTransform(), deadline);
         } catch (IOException | RuntimeException e) {
             reader.dispose();
             if (e instanceof RejectedInputException rejected) {
                 throw rejected;
             }
-            throw corrupt(format, e);
+            throw failed(format, e, deadline, "reading the image header");
         }
     }
 
-    private static JpegHeader readJpegHeader(byte[] bytes) {
+    private static JpegHeader readJpegHeader(byte[] bytes, Deadline deadline) {
         JpegHeader header;
         try {
-            header = JpegHeader.read(bytes);
+            header = JpegHeader.read(new BoundedImageInputStream(bytes, deadline));
         } catch (IOException | RuntimeException e) {
-            throw corrupt(ImageFormat.JPEG, e);
+            throw failed(ImageFormat.JPEG, e, deadline, "reading the JPEG segments");
         }
         if (header.sofMarker() == 0) {
             throw new RejectedInputException(Rejection.CORRUPT_IMAGE,
@@ -85,6 +90,11 @@ public final class ImageDecoder {
                             + " service does not read; it reads " + ImageFormat.SUPPORTED
                             + " (baseline or progressive JPEG).",
                     Map.of("supported", ImageFormat.SUPPORTED));
+        }
+        if (!JpegHeader.endsAfterItsScans(bytes)) {
+            throw new RejectedInputException(Rejection.CORRUPT_IMAGE,
+                    "The JPEG ends before its end-of-image marker: it is truncated (an incomplete upload?). Send the"
+                            + " whole file.");
         }
         return header;
     }
@@ -119,6 +129,19 @@ public final class ImageDecoder {
             throw new IllegalStateException("no ImageIO reader for " + name + " is installed");
         }
         return chosen;
+    }
+
+    /**
+     * What a decoder's failure means for the client: past the deadline, the stream stopped the decoder on
+     * purpose (422 too slow); otherwise the bytes are damaged (422 corrupt). Any exception counts, because
+     * decoders fed hostile bytes throw whatever their code happens to hit (IndexOutOfBounds, NegativeArraySize...).
+     * An OutOfMemoryError is not caught here: the pixel and concurrency limits exist so that it cannot happen.
+     */
+    static RejectedInputException failed(ImageFormat format, Throwable cause, Deadline deadline, String doing) {
+        if (deadline.passed()) {
+            return deadline.exceeded(doing);
+        }
+        return corrupt(format, cause);
     }
 
     static RejectedInputException corrupt(ImageFormat format, Throwable cause) {

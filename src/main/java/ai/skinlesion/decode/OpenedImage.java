@@ -10,8 +10,11 @@ import javax.imageio.IIOException;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadUpdateListener;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+
+import ai.skinlesion.Deadline;
 
 /**
  * A photo whose header has been read and accepted. Only the region the model will see is decoded, which on
@@ -28,9 +31,10 @@ public final class OpenedImage implements AutoCloseable {
     private final int storedHeight;
     private final Orientation orientation;
     private final int adobeTransform;
+    private final Deadline deadline;
 
     OpenedImage(ImageFormat format, ImageReader reader, ImageInputStream stream, int storedWidth, int storedHeight,
-            Orientation orientation, int adobeTransform) {
+            Orientation orientation, int adobeTransform, Deadline deadline) {
         this.format = format;
         this.reader = reader;
         this.stream = stream;
@@ -38,6 +42,7 @@ public final class OpenedImage implements AutoCloseable {
         this.storedHeight = storedHeight;
         this.orientation = orientation;
         this.adobeTransform = adobeTransform;
+        this.deadline = deadline;
     }
 
     public ImageFormat format() {
@@ -69,7 +74,7 @@ public final class OpenedImage implements AutoCloseable {
         try {
             return orientation.apply(decode(param));
         } catch (IOException | RuntimeException e) {
-            throw ImageDecoder.corrupt(format, e);
+            throw ImageDecoder.failed(format, e, deadline, "decoding the pixels");
         }
     }
 
@@ -85,11 +90,89 @@ public final class OpenedImage implements AutoCloseable {
         TruncationWatch watch = new TruncationWatch();
         reader.addIIOReadWarningListener(watch);
         try {
-            BufferedImage image = reader.read(0, param);
+            BufferedImage image = readWithin(() -> reader.read(0, param));
             watch.check();
             return PixelConverter.toRgb(image);
         } finally {
             reader.removeIIOReadWarningListener(watch);
+        }
+    }
+
+    private interface Read<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs one read that stops once the deadline passes. The stream alone checks only when the decoder wants more
+     * bytes, and a progressive JPEG makes libjpeg (inside ImageIO) run a whole output pass per scan: the 4 KB it
+     * reads at a time can hold a hundred tiny scans, seconds of work. So the reader's own per-row and per-pass
+     * callbacks check too, and throw: ImageIO's JPEG reader gives up its native decode as soon as a callback
+     * throws (calling abort() instead would still let libjpeg read through every remaining scan), and the PNG
+     * reader is plain Java.
+     */
+    private <T> T readWithin(Read<T> read) throws IOException {
+        DeadlineWatch watch = new DeadlineWatch(deadline);
+        reader.addIIOReadUpdateListener(watch);
+        try {
+            T result = read.run();
+            if (deadline.passed()) {
+                throw new IIOException("the request's time limit was reached while decoding");
+            }
+            return result;
+        } finally {
+            reader.removeIIOReadUpdateListener(watch);
+        }
+    }
+
+    /** Thrown from inside a decoder's callback; the caller sees the deadline passed and answers too-slow. */
+    private static final class DeadlinePassed extends RuntimeException {
+        DeadlinePassed() {
+            super("the request's time limit was reached while decoding", null, false, false);
+        }
+    }
+
+    private static final class DeadlineWatch implements IIOReadUpdateListener {
+        private final Deadline deadline;
+
+        DeadlineWatch(Deadline deadline) {
+            this.deadline = deadline;
+        }
+
+        private void check() {
+            if (deadline.passed()) {
+                throw new DeadlinePassed();
+            }
+        }
+
+        @Override
+        public void passStarted(ImageReader source, BufferedImage image, int pass, int minPass, int maxPass, int minX,
+                int minY, int periodX, int periodY, int[] bands) {
+            check();
+        }
+
+        @Override
+        public void imageUpdate(ImageReader source, BufferedImage image, int minX, int minY, int width, int height,
+                int periodX, int periodY, int[] bands) {
+            check();
+        }
+
+        @Override
+        public void passComplete(ImageReader source, BufferedImage image) {
+            check();
+        }
+
+        @Override
+        public void thumbnailPassStarted(ImageReader source, BufferedImage thumbnail, int pass, int minPass,
+                int maxPass, int minX, int minY, int periodX, int periodY, int[] bands) {
+        }
+
+        @Override
+        public void thumbnailUpdate(ImageReader source, BufferedImage thumbnail, int minX, int minY, int width,
+                int height, int periodX, int periodY, int[] bands) {
+        }
+
+        @Override
+        public void thumbnailPassComplete(ImageReader source, BufferedImage thumbnail) {
         }
     }
 
@@ -139,11 +222,11 @@ public final class OpenedImage implements AutoCloseable {
                 ImageTypeSpecifier type = types.next();
                 if (type.getNumBands() == 4) {
                     param.setDestinationType(type);
-                    return PixelConverter.fromCmyk(reader.read(0, param).getRaster(), false);
+                    return PixelConverter.fromCmyk(readWithin(() -> reader.read(0, param)).getRaster(), false);
                 }
             }
         }
-        Raster raster = reader.readRaster(0, param);
+        Raster raster = readWithin(() -> reader.readRaster(0, param));
         return PixelConverter.fromCmyk(raster, true);
     }
 

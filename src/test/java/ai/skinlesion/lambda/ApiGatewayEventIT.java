@@ -1,5 +1,8 @@
 package ai.skinlesion.lambda;
 
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import ai.skinlesion.MockEventServerPort;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
 /**
@@ -8,5 +11,6 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
  * run over plain HTTP (-Dhttp) and leave these out (tag "lambda").
  */
 @QuarkusIntegrationTest
+@ExtendWith(MockEventServerPort.class)
 class ApiGatewayEventIT extends ApiGatewayEventTest {
 }

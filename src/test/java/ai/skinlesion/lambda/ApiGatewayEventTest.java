@@ -12,6 +12,7 @@ import java.util.Base64;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,7 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @Tag("lambda")
+@ExtendWith(LambdaBuildOnly.class)
 class ApiGatewayEventTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -138,5 +140,28 @@ class ApiGatewayEventTest {
     void corruptEventIsA422() throws IOException {
         JsonNode response = invoke(event("image/jpeg", Base64.getEncoder().encodeToString(TestData.bytes("broken/truncated.jpg")), true));
         assertEquals(422, response.get("statusCode").asInt(), response.toString());
+    }
+
+    /**
+     * Header values and bodies that an HTTP client can send through API Gateway still get a 4xx problem in the
+     * Lambda build. Not tested here, because Quarkus' Lambda layer answers them 500 before the application sees them
+     * and API Gateway never forwards them: control characters in a header value (HTTP parsers refuse them at the
+     * gateway), and a body flagged isBase64Encoded that is not base64 (the gateway encodes bodies itself). The
+     * application's own multipart parser no longer trips over a NUL in the Content-Type (a fuzzing finding, see
+     * RequestParsingFuzzTest's inputs).
+     */
+    @Test
+    void oddEventsGetA4xxProblem() throws IOException {
+        String photo = Base64.getEncoder().encodeToString(TestData.bytes(PHOTO));
+        for (ObjectNode event : java.util.List.of(
+                event(";;;===", photo, true),
+                event("image/jpeg; name=\u00e9t\u00e9", "bm90IGFuIGltYWdl", true),
+                event("multipart/form-data; boundary=\"\"", photo, true),
+                event("application/json", "{\"image\": \"\u0000\"}", false))) {
+            JsonNode response = invoke(event);
+            int status = response.get("statusCode").asInt();
+            assertTrue(status >= 400 && status < 500, response.toString());
+            assertEquals("application/problem+json", header(response, "content-type"), response.toString());
+        }
     }
 }
