@@ -41,7 +41,8 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
  *   open NAME                    create its session and keep it: {"ms": creation time}
  *   create NAME                  create its session and close it again: {"ms": creation time}
  *   run NAME                     one session.run on the tensor: {"ms": ..., "p": probability}
- *   decode PATH full|crop        ImageIO decode of the whole JPEG or only the centre crop (50 % of the short side)
+ *   decode PATH full|crop [jdk]  ImageIO decode of the whole JPEG or only the centre crop (50 % of the short side),
+ *                                with TwelveMonkeys' reader (the service's) or the JDK's own
  *   rss                          this process's VmRSS and VmHWM in MB
  *   quit
  * </pre>
@@ -90,7 +91,7 @@ public final class OrtBench {
                     case "open" -> bench.open(w[1]);
                     case "create" -> bench.create(w[1]);
                     case "run" -> bench.run(w[1]);
-                    case "decode" -> decode(Path.of(w[1]), "crop".equals(w[2]));
+                    case "decode" -> decode(Path.of(w[1]), "crop".equals(w[2]), w.length > 3 ? w[3] : "twelvemonkeys");
                     case "rss" -> rss();
                     case "quit" -> null;
                     default -> throw new IllegalArgumentException("unknown command " + w[0]);
@@ -206,13 +207,14 @@ public final class OrtBench {
     }
 
     /** Whole-image decode against the service's way (only the centre crop's region), same reader. */
-    private static String decode(Path file, boolean cropOnly) throws Exception {
+    private static String decode(Path file, boolean cropOnly, String readerKind) throws Exception {
         byte[] bytes = Files.readAllBytes(file);
         long t0 = System.nanoTime();
         ImageReader reader = null;
         for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg"); it.hasNext();) {
             ImageReader r = it.next();
-            if (reader == null || r.getClass().getName().startsWith("com.twelvemonkeys.")) {
+            boolean tm = r.getClass().getName().startsWith("com.twelvemonkeys.");
+            if (reader == null || tm == "twelvemonkeys".equals(readerKind)) {
                 reader = r;
             }
         }

@@ -14,8 +14,8 @@ variants (spinning, arena, per-request tensor, pre-optimised graphs), the cold s
 first prediction answered over HTTP), RSS, session creation times, whole vs crop JPEG decoding, and the AWS
 Lambda cost of 1M predictions.
 
-Every contender runs once per round, in an order rotated round by round, so that the machine's load drift
-hits them alike; ratios are medians of per-round ratios (paired). Servers and workers are restarted for each
+Every contender runs once per round, in a new (seeded) random order each round, so that the machine's load
+drift, and whatever the previous contender leaves running, hits them alike; ratios are medians of per-round ratios (paired). Servers and workers are restarted for each
 thread count. Builds what is missing (the plain-HTTP JVM app, the plain-HTTP native binary) and makes the
 12 MP JPEG deterministically under target/bench/.
 """
@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import socket
@@ -435,13 +436,15 @@ def run_threads(n, args, photos, bodies, tens, jar, native, weights, results):
     samples = {c: [] for c, _ in contenders}
     total = args.warmup + args.runs
     t_start = time.time()
+    order = random.Random(n)  # deterministic
     for r in range(total):
-        k = r % len(contenders)
-        for cname, fn in contenders[k:] + contenders[:k]:
+        # A fresh order every round: a fixed rotation would always put the same contender right after the same
+        # other one (e.g. after TensorFlow, whose threads spin on for a while) and bias it.
+        for cname, fn in order.sample(contenders, len(contenders)):
             out = fn()
             if r >= args.warmup:
                 samples[cname].append(out)
-            time.sleep(0.01)  # let spinning threads of the previous contender settle
+            time.sleep(0.03)  # let the previous contender's spinning threads go to sleep
         if r == args.warmup - 1 or (r + 1) % 10 == 0:
             log(f"round {r + 1}/{total} ({time.time() - t_start:.0f} s)")
     rec["samples"] = samples
@@ -555,7 +558,7 @@ def render(results, args) -> str:
     w(f"Model: `models/efficientnetb4-demo/1` (EfficientNetB4, 384×384, fp32, the committed graph). "
       f"Photos: " + ", ".join(f"**{k}** = {v['desc']}" for k, v in photos.items()) + ".  ")
     w(f"{args.runs} measured rounds after {args.warmup} warm-up rounds per thread count; every contender once per "
-      f"round, order rotated each round. Medians and p90 in ms; **×(a)** and **×(b)** are medians of the per-round "
+      f"round, in a new random order each round (seeded). Medians and p90 in ms; **×(a)** and **×(b)** are medians of the per-round "
       f"ratios to (a) and to (b) in the same round.")
     w("")
 
