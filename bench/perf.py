@@ -323,7 +323,41 @@ class Server:
         return st
 
 
-SERVER_ENV_VARIANTS = {"native-mmap": {"MALLOC_MMAP_THRESHOLD_": "131072"}}
+# Variants of the native server, run at the first thread count only, on the 12 MP photo; each differs from the
+# shipped "native" in one thing, so that the same-run ratio says what that one thing buys.
+SERVER_VARIANTS = {
+    # the service's memory pattern as it was before (on); the default is now off
+    "native-mempattern": {"env": {"MELANOMA_MODEL_MEMORY_PATTERN": "true"}},
+    # glibc's malloc with a fixed mmap threshold: large blocks freed after session creation go back to the OS
+    "native-mmap": {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}},
+    # ImageIO's JPEG library linked to libjpeg-turbo instead of the IJG libjpeg 6b that Temurin bundles
+    "native-turbo": {"turbo": True},
+}
+VARIANT_LABELS = {
+    "native-mempattern": "native, ONNX Runtime memory pattern on (the old default)",
+    "native-mmap": "native + MALLOC_MMAP_THRESHOLD_=131072",
+    "native-turbo": "native, libjavajpeg.so on libjpeg-turbo (bench only)",
+}
+
+
+def turbo_native(native: Path) -> Path | None:
+    """A copy of the native binary whose libjavajpeg.so is the system JDK's, if that one is linked to a shared
+    libjpeg (Debian's: libjpeg62-turbo, SIMD). The binary loads its AWT/ImageIO libraries from its own folder."""
+    java_home = Path(subprocess.run(["java", "-XshowSettings:properties", "-version"], capture_output=True,
+                                    text=True).stderr.split("java.home = ")[1].split()[0])
+    lib = java_home / "lib" / "libjavajpeg.so"
+    if not lib.exists():
+        return None
+    ldd = subprocess.run(["ldd", str(lib)], capture_output=True, text=True).stdout
+    if "libjpeg.so" not in ldd:
+        return None
+    out = WORK / "native-turbo"
+    out.mkdir(exist_ok=True)
+    for f in native.parent.glob("*.so"):
+        shutil.copy2(f, out / f.name)
+    shutil.copy2(native, out / native.name)
+    shutil.copy2(lib, out / "libjavajpeg.so")
+    return out / native.name
 
 
 def server_cmds(jar: Path, native: Path | None) -> dict:
@@ -345,7 +379,7 @@ def ort_classpath(jar: Path) -> str:
     return str(jar.parent / "lib" / "main") + os.sep + "*"
 
 
-def java_variants(threads: int) -> dict:
+def java_variants(threads: int) -> dict:  # noqa: C901
     """name -> OrtBench variant keys. 'base' is the service's own settings (inference/SessionSettings)."""
     m = str(MODEL_DIR / "model.onnx")
     v = {
@@ -397,9 +431,16 @@ def run_threads(n, args, photos, bodies, tens, jar, native, weights, results):
     servers = {}
     cmds = server_cmds(jar, native)
     variants = {name: (cmd, None) for name, cmd in cmds.items()}
-    if "native" in cmds:
-        # glibc's malloc with a fixed mmap threshold: large blocks freed after session creation go back to the OS
-        variants["native-mmap"] = (cmds["native"], SERVER_ENV_VARIANTS["native-mmap"])
+    if "native" in cmds and n == args.threads[0]:
+        for vname, v in SERVER_VARIANTS.items():
+            if v.get("turbo"):
+                turbo = turbo_native(native)
+                if turbo is None:
+                    log("no system libjavajpeg.so linked to a shared libjpeg: skipping native-turbo")
+                    continue
+                variants[vname] = (server_cmds(jar, turbo)["native"], None)
+            else:
+                variants[vname] = (cmds["native"], v["env"])
     for name, (cmd, extra) in variants.items():
         s = Server(name, cmd, n, bodies[COLD_PHOTO], log_name=f"{name}-t{n}", extra_env=extra)
         servers[name] = s
@@ -428,6 +469,8 @@ def run_threads(n, args, photos, bodies, tens, jar, native, weights, results):
     if n > 1:
         contenders.append(("a-nospin", lambda: ort_w.ask("run nospin")))
     for name in variants:
+        if n != args.threads[0] and name not in ("base", "spin", "nomempattern"):
+            continue  # the other session options are studied at the first thread count only
         contenders.append((f"java-{name}", lambda name=name: java.ask(f"run {name}")))
     for sname, s in servers.items():
         for pname in (photos if sname in ("jvm", "native") else ["12mp"]):
@@ -579,7 +622,8 @@ def render(results, args) -> str:
     for srv in ("jvm", "native"):
         for p in photos:
             rows.append((f"(c) {srv.upper() if srv == 'jvm' else 'native'} HTTP end to end, {p}", f"{srv}:{p}", "ms"))
-    rows.append(("(c) native + MALLOC_MMAP_THRESHOLD_=131072, 12mp", "native-mmap:12mp", "ms"))
+    for v, label in VARIANT_LABELS.items():
+        rows.append((f"(c) {label}, 12mp", f"{v}:12mp", "ms"))
     hdr = "| contender | " + " | ".join(f"{n} thr median | p90 | ×(a) | ×(b)" for n in th) + " |"
     w(hdr)
     w("|---|" + "---:|" * (4 * len(th)))
@@ -600,13 +644,16 @@ def render(results, args) -> str:
     w("| server, photo | " + " | ".join(f"{n} thr decode | preprocess | inference | inference ×(a) | server total "
                                         f"| HTTP+JSON" for n in th) + " |")
     w("|---|" + "---:|" * (6 * len(th)))
-    for srv in ("jvm", "native", "native-mmap"):
+    for srv in ("jvm", "native", *VARIANT_LABELS):
         for p in photos:
             c = f"{srv}:{p}"
             if c not in T[th[0]]["samples"]:
                 continue
             cells = []
             for n in th:
+                if c not in T[n]["samples"]:
+                    cells += ["–"] * 6
+                    continue
                 S = T[n]["samples"][c]
                 cells += [fmt(med([s["decode"] for s in S]), 1), fmt(med([s["preprocess"] for s in S]), 1),
                           fmt(med([s["inference"] for s in S]), 1), fmt(ratio(n, c, "a", "inference"), 2),
@@ -632,10 +679,11 @@ def render(results, args) -> str:
         rss = [f"{fmt(T[n]['rss'][srv].get('VmRSS'))} / {fmt(T[n]['rss'][srv].get('VmHWM'))}" for n in th]
         w(f"| {srv} | {fmt(med(cs))} ({fmt(min(cs))}–{fmt(max(cs))}) | {fmt(med(sess))} | {fmt(med(wu))} | "
           + " | ".join(rss) + " |")
-    if "native-mmap" in T[th[0]]["rss"]:
-        w(f"| native, MALLOC_MMAP_THRESHOLD_=131072 | – | – | – | "
-          + " | ".join(f"{fmt(T[n]['rss']['native-mmap'].get('VmRSS'))} / "
-                       f"{fmt(T[n]['rss']['native-mmap'].get('VmHWM'))}" for n in th) + " |")
+    for v, label in VARIANT_LABELS.items():
+        if v in T[th[0]]["rss"]:
+            w(f"| {label} | – | – | – | "
+              + " | ".join(f"{fmt(T[n]['rss'][v].get('VmRSS'))} / {fmt(T[n]['rss'][v].get('VmHWM'))}"
+                           if v in T[n]["rss"] else "–" for n in th) + " |")
     w("")
     w("For comparison, process memory of the peers after the run (MB, VmRSS / VmHWM): "
       + "; ".join(f"{k} {fmt(T[th[0]]['rss'][k].get('VmRSS'))} / {fmt(T[th[0]]['rss'][k].get('VmHWM'))}"
@@ -727,30 +775,32 @@ def cost_table(results, args) -> None:
     n = str(args.threads[0])
     rows = []
     cold = results.get("cold_starts", {})
-    for srv in ("native", "jvm"):
+    for srv in ("native", "native-turbo", "jvm"):
         c = f"{srv}:12mp"
         if c not in T[n]["samples"]:
             continue
         warm = med([s["total"] for s in T[n]["samples"][c]])
-        cold_ms = med([r["s"] * 1000 for r in cold.get(srv, [])]) if cold.get(srv) else float("nan")
-        hwm = max((r.get("hwm_mb") or 0) for r in cold.get(srv, [{}])) if cold.get(srv) else 0
+        cs = cold.get("native" if srv == "native-turbo" else srv)  # same start-up; the first photo decodes faster
+        cold_ms = med([r["s"] * 1000 for r in cs]) if cs else float("nan")
+        hwm = max((r.get("hwm_mb") or 0) for r in cs) if cs else 0
         hwm = max(hwm, T[n]["rss"][srv].get("VmHWM", 0))
         mb = LAMBDA_MB
         while mb < hwm * 1.15:  # keep 15 % head room over the measured peak
             mb += 64
-        arches = ["x86_64", "arm64"] if srv == "native" else ["x86_64"]
+        arches = ["x86_64", "arm64"] if srv.startswith("native") else ["x86_64"]
         for arch in arches:
             factor = ARM_DURATION if arch == "arm64" else 1.0
             dur_s = factor * (warm + cold_ms / COLD_EVERY) / 1000
             gbs = mb / 1024 * dur_s
             usd = 1e6 * (gbs * PRICE[arch] + PRICE["request"])
-            name = f"{srv} {arch}" + (f" (estimate: {ARM_DURATION}× duration)" if arch == "arm64" else "")
+            name = (f"{srv} {arch}" + (f" (estimate: {ARM_DURATION}× duration)" if arch == "arm64" else "")
+                    + (" (libjpeg-turbo: not shipped yet)" if srv == "native-turbo" else ""))
             rows.append({"name": name, "mb": mb, "warm_ms": warm * factor, "cold_ms": cold_ms * factor, "gbs": gbs,
                          "usd": usd,
                          "peak_mb": hwm})
     results["cost"] = rows
     results["cost_note"] = (
-        "Memory: 1769 MB for both, because Lambda's CPU share is proportional to memory and this workload is "
+        "Memory: 1769 MB for all, because Lambda's CPU share is proportional to memory and this workload is "
         "CPU-bound — at 884 MB half a vCPU roughly doubles the duration, so GB-seconds (the bill) stay about the "
         "same while latency doubles; above 1769 MB a single inference thread gains nothing. Peak RSS measured: "
         + ", ".join(f"{r['name'].split(' (')[0]} {r['peak_mb']:.0f} MB" for r in rows)
@@ -785,7 +835,7 @@ def targets(results, args) -> list[str]:
             peak = max(T[n]["rss"][srv].get("VmHWM", 0) for n in map(str, args.threads))
             out.append(f"native RSS ≤ 300 MB: peak {peak:.0f} MB — " + ("met" if peak <= 300 else "not met"))
             if "native-mmap" in T[str(args.threads[0])]["rss"]:
-                peak = max(T[n]["rss"]["native-mmap"].get("VmHWM", 0) for n in map(str, args.threads))
+                peak = T[str(args.threads[0])]["rss"]["native-mmap"].get("VmHWM", 0)
                 out.append(f"native RSS ≤ 300 MB with MALLOC_MMAP_THRESHOLD_=131072: peak {peak:.0f} MB — "
                            + ("met" if peak <= 300 else "not met"))
         runs = results.get("cold_starts", {}).get(srv)
