@@ -51,7 +51,8 @@ public class LesionClassifier {
         this.model = ModelDirectory.load(Path.of(config.model().dir()), json);
         long loaded = System.nanoTime();
         this.onnx = OnnxClassifier.open(model,
-                new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning()));
+                new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
+                        config.model().memoryPattern()));
         long sessionReady = System.nanoTime();
         this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
         this.preprocessor = new Preprocessor(model.spec().input());
