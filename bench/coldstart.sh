@@ -6,14 +6,16 @@
 #
 #   bench/coldstart.sh [RUNS] [PHOTO]        (defaults: 5 runs, a 600x450 dermoscopy JPEG)
 #
-# Needs: target/*-runner (./mvnw package -Dnative) and target/jvm-lambda (built here with -Pjvm-lambda).
+# Needs: the native Lambda runner (./mvnw package -Dnative; NATIVE=path to use another) and target/jvm-lambda
+# (built here with -Pjvm-lambda).
 # Prints a Markdown table; copy it into docs/BENCHMARKS.md with the date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 PHOTO=${2:-../shared/testdata/dermoscopy/ISIC_0024310.jpg}
 PY=${PYTHON:-python3}
-NATIVE=$(ls target/*-runner 2>/dev/null | head -1 || true)
+# the Lambda build's runner, not bench/perf.sh's plain-HTTP one (target/bench-native-http-runner)
+NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 || true)}
 [ -x "$NATIVE" ] || { echo "build the native runner first: ./mvnw package -Dnative" >&2; exit 1; }
 
 if [ ! -f target/jvm-lambda/app-runner.jar ]; then
