@@ -105,12 +105,21 @@ final class MultipartImage {
         return false;
     }
 
+    /**
+     * What went wrong, in words for the client: the message of Netty's own decoder exceptions, which describe the
+     * body. Anything else (the decoder's NullPointerException on some malformed bodies) describes code, not the
+     * body: neither its class nor its message (on the JVM, a "Cannot invoke ..." naming internals) is shown. The
+     * native binary's NPEs have no message, and the hostile-input corpus caught the class name reaching a client.
+     */
     private static String reason(Exception e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        String message = root.getMessage();
+        if (message == null || message.isBlank() || !root.getClass().getName().startsWith("io.netty.")) {
+            return "it is not valid multipart/form-data";
+        }
         return message.length() > 120 ? message.substring(0, 120) + "..." : message;
     }
 }
