@@ -19,7 +19,9 @@ NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 ||
 [ -x "$NATIVE" ] || { echo "build the native runner first: ./mvnw package -Dnative" >&2; exit 1; }
 
 if [ ! -f target/jvm-lambda/app-runner.jar ]; then
-  # A separate build directory keeps the native build's target/ intact.
+  # A separate build directory keeps the native build's target/ intact. It must exist: the Lambda extension
+  # writes its example scripts there before the jar.
+  mkdir -p target/jvm-lambda
   ./mvnw -q -B package -Pjvm-lambda -DskipTests -Dquarkus.package.output-directory=jvm-lambda \
     -Dquarkus.package.output-name=app >&2
 fi
