@@ -15,10 +15,11 @@ import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
 /**
- * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the EXIF orientation and
- * the Adobe colour transform. Read with TwelveMonkeys' segment parser, which stops at the first scan.
+ * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the frame size, the EXIF
+ * orientation and the Adobe colour transform. Read with TwelveMonkeys' segment parser, which stops at the first
+ * scan; {@code scanData} is where it stopped (just past the first scan's header, or where the segments ended).
  */
-record JpegHeader(int sofMarker, int width, int height, Orientation orientation, int adobeTransform) {
+record JpegHeader(int sofMarker, int width, int height, Orientation orientation, int adobeTransform, long scanData) {
 
     static final int NO_ADOBE_SEGMENT = -1;
     private static final int APP1 = 0xFFE1;
@@ -65,7 +66,7 @@ record JpegHeader(int sofMarker, int width, int height, Orientation orientation,
                     adobe = adobeTransform(segment);
                 }
             }
-            return new JpegHeader(sof, width, height, orientation, adobe);
+            return new JpegHeader(sof, width, height, orientation, adobe, in.getStreamPosition());
         }
     }
 
@@ -79,52 +80,17 @@ record JpegHeader(int sofMarker, int width, int height, Orientation orientation,
      * Whether an end-of-image marker (EOI) follows the first scan. Only the rows down to the bottom of the centre
      * crop are decoded, so a file cut below them decodes without libjpeg ever noticing: the hostile-input corpus
      * got a probability for a photo cut at 80 % and 90 %. TensorFlow refuses truncated files, and so does the
-     * service: a cut upload is not the photo. (The segments before the first scan are walked by their lengths,
-     * because an EXIF thumbnail carries an EOI of its own; scan data cannot contain one, 0xFF being stuffed.)
-     * A file with complete scans but no EOI is refused too: in practice that is a cut exactly at the end.
+     * service: a cut upload is not the photo. Only the bytes after the segments count, because an EXIF thumbnail
+     * carries an EOI of its own; scan data cannot contain one, 0xFF being stuffed. A file with complete scans but
+     * no EOI is refused too: in practice that is a cut exactly at the end.
      */
-    static boolean endsAfterItsScans(byte[] jpeg) {
-        int sos = firstScanHeader(jpeg);
-        if (sos < 0) {
-            return false;
-        }
-        for (int i = jpeg.length - 2; i > sos; i--) {
+    boolean endsAfterItsScans(byte[] jpeg) {
+        for (int i = jpeg.length - 2; i >= scanData; i--) {
             if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xD9) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Offset of the first SOS marker, walking the marker segments from SOI; -1 if the structure breaks first. */
-    private static int firstScanHeader(byte[] b) {
-        int i = 2;
-        while (i + 4 <= b.length) {
-            if ((b[i] & 0xFF) != 0xFF) {
-                return -1;
-            }
-            int marker = b[i + 1] & 0xFF;
-            if (marker == 0xFF) {
-                i++; // fill byte
-                continue;
-            }
-            if (marker == 0xDA) {
-                return i;
-            }
-            if (marker == 0xD8 || marker == 0x01 || marker >= 0xD0 && marker <= 0xD7) {
-                i += 2; // standalone markers
-                continue;
-            }
-            if (marker == 0xD9) {
-                return -1;
-            }
-            int length = (b[i + 2] & 0xFF) << 8 | b[i + 3] & 0xFF;
-            if (length < 2) {
-                return -1;
-            }
-            i += 2 + length;
-        }
-        return -1;
     }
 
     /** A damaged EXIF block costs the orientation, not the photo: it is read as "as stored". */
