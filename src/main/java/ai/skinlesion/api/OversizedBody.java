@@ -1,6 +1,5 @@
 package ai.skinlesion.api;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,13 +52,10 @@ public class OversizedBody {
     }
 
     private static String problem(ObjectMapper json, long limit) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", Rejection.TOO_MANY_BYTES.type());
-        body.put("title", Rejection.TOO_MANY_BYTES.title());
-        body.put("status", Rejection.TOO_MANY_BYTES.status());
-        body.put("detail", "The request body is larger than the HTTP limit of " + limit + " bytes. Send a smaller"
-                + " JPEG (the model looks at a 384-pixel square; 2000 pixels across is plenty).");
-        body.put("maxBytes", limit);
+        Map<String, Object> body = Problem.body(Rejection.TOO_MANY_BYTES,
+                "The request body is larger than the HTTP limit of " + limit + " bytes. Send a smaller JPEG (the"
+                        + " model looks at a 384-pixel square; 2000 pixels across is plenty).",
+                Map.of("maxBytes", limit));
         try {
             return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {

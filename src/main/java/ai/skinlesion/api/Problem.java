@@ -18,18 +18,23 @@ final class Problem {
     }
 
     static Response response(Rejection rejection, String detail, Map<String, Object> extensions) {
+        Response.ResponseBuilder response = Response.status(rejection.status())
+                .type(MediaType.valueOf(MEDIA_TYPE))
+                .entity(body(rejection, detail, extensions));
+        if (extensions.get("retryAfterSeconds") instanceof Number seconds) {
+            response.header(HttpHeaders.RETRY_AFTER, seconds.intValue());
+        }
+        return response.build();
+    }
+
+    /** The JSON members, for answers written outside JAX-RS (a Vert.x route handler). */
+    static Map<String, Object> body(Rejection rejection, String detail, Map<String, Object> extensions) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", rejection.type());
         body.put("title", rejection.title());
         body.put("status", rejection.status());
         body.put("detail", detail);
         extensions.forEach(body::putIfAbsent);
-        Response.ResponseBuilder response = Response.status(rejection.status())
-                .type(MediaType.valueOf(MEDIA_TYPE))
-                .entity(body);
-        if (extensions.get("retryAfterSeconds") instanceof Number seconds) {
-            response.header(HttpHeaders.RETRY_AFTER, seconds.intValue());
-        }
-        return response.build();
+        return body;
     }
 }
