@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Cold start and warm latency of the Lambda function, native vs JVM, measured the way Lambda runs it: each
-# run starts the process under a local Lambda Runtime API (bench/lambda_runtime_emulator.py) that serves
-# API Gateway HTTP API events carrying a base64 JPEG. Native and JVM runs alternate, so both see the same
-# machine load; the table gives medians.
+# Cold start and warm latency of the Lambda function, measured the way Lambda runs it: each run starts the
+# process under a local Lambda Runtime API (bench/lambda_runtime_emulator.py) that serves API Gateway HTTP API
+# events carrying a base64 JPEG, and times exec -> init done -> first answer, then warm invocations.
+# Contenders, all in the same rounds in a rotating order, so that all see the same machine load:
+#   native                  the shipped function: runtime graph for this CPU, sampled integrity check, decoding
+#                           warm-up beside session creation (the defaults), on the demo model
+#   native, as before       the same binary configured the way the function started until now: model.onnx
+#                           optimised at every start, full sha256, a warm-up prediction before ready
+#   native, B4 float32      the shipped function on a full-size float32 EfficientNetB4 (70 MB) exported by
+#                           `melanoma-export convert` from a weights-only .h5 (bench/full_size_model.py)
+#   native, B4 float32, as before
+#   jvm                     the same code built with -Pjvm-lambda, run as Lambda's java21 runtime would (C1)
+# Every native run gets MALLOC_MMAP_THRESHOLD_=131072, as template.yaml sets it on Lambda. One intra-op thread
+# (one Lambda vCPU at 1769 MB).
 #
 #   bench/coldstart.sh [RUNS] [PHOTO]        (defaults: 5 runs, a 600x450 dermoscopy JPEG)
+#   SKIP_JVM=1 / SKIP_B4=1 leave those contenders out.
 #
-# Needs: the native Lambda runner (./mvnw package -Dnative; NATIVE=path to use another) and target/jvm-lambda
-# (built here with -Pjvm-lambda).
-# Prints a Markdown table; copy it into docs/BENCHMARKS.md with the date.
+# Needs: the native Lambda runner (./mvnw package -Dnative; NATIVE=path to use another), model-export's Python
+# environment for the B4 model, and target/jvm-lambda (built here with -Pjvm-lambda).
+# Prints a Markdown table; copy it into docs/BENCHMARKS.md with the date and the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -17,8 +28,10 @@ PY=${PYTHON:-python3}
 # the Lambda build's runner, not bench/perf.sh's plain-HTTP one (target/bench-native-http-runner)
 NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 || true)}
 [ -x "$NATIVE" ] || { echo "build the native runner first: ./mvnw package -Dnative" >&2; exit 1; }
+B4=target/bench/b4-float32/1
+if [ "${SKIP_B4:-0}" != 1 ]; then "$PY" bench/full_size_model.py "$B4" >&2; fi
 
-if [ ! -f target/jvm-lambda/app-runner.jar ]; then
+if [ "${SKIP_JVM:-0}" != 1 ] && [ ! -f target/jvm-lambda/app-runner.jar ]; then
   # A separate build directory keeps the native build's target/ intact. It must exist: the Lambda extension
   # writes its example scripts there before the jar.
   mkdir -p target/jvm-lambda
@@ -29,34 +42,57 @@ JVM=(java -XX:+TieredCompilation -XX:TieredStopAtLevel=1 --add-opens java.base/j
      -cp "target/jvm-lambda/app-runner.jar:target/jvm-lambda/lib/*"
      com.amazonaws.services.lambda.runtime.api.client.AWSLambda
      io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest)
+COMMON=(--env MELANOMA_MODEL_INTRA_OP_THREADS=1)
+NATIVE_ENV=(--env MALLOC_MMAP_THRESHOLD_=131072)
+BEFORE=(--env MELANOMA_MODEL_GRAPH=model.onnx --env MELANOMA_MODEL_INTEGRITY=full --env MELANOMA_MODEL_WARM_UP=full)
+
+contenders=("native" "native, as before")
+[ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, as before")
+[ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
 
 results=$(mktemp)
 for i in $(seq "$RUNS"); do
-  for kind in native jvm; do
-    if [ $kind = native ]; then cmd=("$NATIVE"); else cmd=("${JVM[@]}"); fi
-    json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 -- "${cmd[@]}")
-    echo "$kind $json" | tee -a "$results" >&2
+  n=${#contenders[@]}
+  for j in $(seq 0 $((n - 1))); do
+    name=${contenders[$(((i + j) % n))]}
+    args=("${COMMON[@]}")
+    case "$name" in
+      jvm) cmd=("${JVM[@]}") ;;
+      *) cmd=("$NATIVE"); args+=("${NATIVE_ENV[@]}") ;;
+    esac
+    case "$name" in *"as before"*) args+=("${BEFORE[@]}") ;; esac
+    case "$name" in *B4*) args+=(--env "MELANOMA_MODEL_DIR=$B4") ;; esac
+    json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
+    echo "$name	$json" | tee -a "$results" >&2
   done
 done
 
-"$PY" - "$results" "$NATIVE" "$PHOTO" <<'PYEOF'
-import json, os, statistics, sys
+"$PY" - "$results" "$NATIVE" "$PHOTO" "${contenders[@]}" <<'PYEOF'
+import json, os, statistics, subprocess, sys
 rows = {}
 for line in open(sys.argv[1]):
-    kind, js = line.split(" ", 1)
-    rows.setdefault(kind, []).append(json.loads(js))
-def med(kind, key, scale=1000):
-    vals = [r[key] for r in rows[kind] if r.get(key) is not None]
+    name, js = line.rstrip("\n").split("\t", 1)
+    rows.setdefault(name, []).append(json.loads(js))
+names = sys.argv[4:]
+def med(name, key, scale=1000):
+    vals = [r[key] for r in rows[name] if r.get(key) is not None]
     return f"{statistics.median(vals) * scale:.0f}" if vals else "-"
-print(f"| | native | JVM (java21-like, C1) |")
-print("|---|---|---|")
+print("| | " + " | ".join(names) + " |")
+print("|---" * (len(names) + 1) + "|")
+print("| graph opened | " + " | ".join(rows[n][0].get("graph") or "-" for n in names) + " |")
+print("| warm-up | " + " | ".join(rows[n][0].get("warmup") or "-" for n in names) + " |")
 for key, label in [("init_s", "exec → init done (ms)"), ("ort_session_s", "… of which ONNX Runtime session (ms)"),
-                   ("warmup_s", "… of which warm-up prediction (ms)"), ("first_invocation_s", "first event → answer (ms)"),
+                   ("warmup_s", "… of which warm-up after the session (ms)"),
+                   ("first_invocation_s", "first event → answer (ms)"),
                    ("cold_start_s", "**exec → first answer (ms)**"), ("warm_median_s", "warm invocation, median (ms)"),
                    ("warm_p90_s", "warm invocation, p90 (ms)")]:
-    print(f"| {label} | {med('native', key)} | {med('jvm', key)} |")
-print(f"| peak RSS (MB) | {med('native', 'peak_rss_mb', 1)} | {med('jvm', 'peak_rss_mb', 1)} |")
+    print(f"| {label} | " + " | ".join(med(n, key) for n in names) + " |")
+print("| peak RSS (MB) | " + " | ".join(med(n, "peak_rss_mb", 1) for n in names) + " |")
 size = os.path.getsize(sys.argv[2]) / 1e6
-print(f"\nruns: {len(rows['native'])} each, alternating; photo: {os.path.basename(sys.argv[3])}; native runner {size:.1f} MB")
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
+print(f"\nruns: {len(rows[names[0]])} each, rotating order; photo: {os.path.basename(sys.argv[3])}; "
+      f"native runner {size:.1f} MB; CPU: {cpu} ({isa}), {os.cpu_count()} cores")
 PYEOF
 rm -f "$results"

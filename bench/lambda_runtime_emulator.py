@@ -5,7 +5,7 @@ It serves real-shaped API Gateway HTTP API (payload 2.0) events, one per invocat
 with AWS_LAMBDA_RUNTIME_API pointing at it, and times:
 
   exec -> init done        the process starts and its first GET /invocation/next arrives (Quarkus started,
-                           model loaded, ONNX Runtime session created, warm-up photo classified)
+                           model loaded, ONNX Runtime session created, warm-up done)
   init done -> response    the first event is answered (the first prediction)
   exec -> first response   the cold start as a client sees it
 
@@ -199,13 +199,16 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
     first = min(emulator.answers, key=lambda a: a[3])
     warm_times = sorted(a[1] for a in emulator.answers if a is not first)
     session = re.search(r"ONNX Runtime session (\d+) ms", output)
-    warmup = re.search(r"warm-up (\d+) ms", output)
+    warmup = re.search(r"warm-up \((\w+)\) (\d+) ms", output)
+    graph = re.search(r"ready: (\S+) \(CPU", output)
     return {
         "init_s": emulator.t_first_next - t_exec,
         "first_invocation_s": first[1],
         "cold_start_s": first[3] - t_exec,
         "ort_session_s": int(session.group(1)) / 1000 if session else None,
-        "warmup_s": int(warmup.group(1)) / 1000 if warmup else None,
+        "warmup_s": int(warmup.group(2)) / 1000 if warmup else None,
+        "warmup": warmup.group(1) if warmup else None,
+        "graph": graph.group(1) if graph else None,
         "warm_median_s": statistics.median(warm_times) if warm_times else None,
         "warm_p90_s": warm_times[int(0.9 * (len(warm_times) - 1))] if warm_times else None,
         "status": first[2],

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,9 +19,12 @@ import ai.onnxruntime.OrtException;
 import ai.skinlesion.Deadline;
 import ai.skinlesion.config.ServiceConfig;
 import ai.skinlesion.decode.ImageDecoder;
+import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.OpenedImage;
 import ai.skinlesion.decode.Region;
 import ai.skinlesion.decode.RgbImage;
+import ai.skinlesion.inference.CpuFeatures;
+import ai.skinlesion.inference.GraphFile;
 import ai.skinlesion.inference.ModelDirectory;
 import ai.skinlesion.inference.ModelSpec;
 import ai.skinlesion.inference.OnnxClassifier;
@@ -29,7 +34,8 @@ import io.quarkus.runtime.Startup;
 
 /**
  * The path of one photo: decode the region the model sees, preprocess it as training did, run the model,
- * read the answer. The model is loaded, checked and warmed up once, at start-up.
+ * read the answer. The model is loaded and checked once, at start-up, while a bundled photo warms up the
+ * decoding path beside it.
  */
 @Startup
 @ApplicationScoped
@@ -48,42 +54,78 @@ public class LesionClassifier {
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
         long start = System.nanoTime();
-        this.model = ModelDirectory.load(Path.of(config.model().dir()), json);
-        long loaded = System.nanoTime();
-        this.onnx = OnnxClassifier.open(model,
-                new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
-                        config.model().memoryPattern()));
-        long sessionReady = System.nanoTime();
+        CpuFeatures cpu = CpuFeatures.detect();
+        this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
         this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
         this.preprocessor = new Preprocessor(model.spec().input());
         this.buffers = new TensorBuffers(preprocessor.tensorSize());
         this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
-        warmUp();
-        long warm = System.nanoTime();
+        ServiceConfig.WarmUp warmUp = config.model().warmUp();
+        // Opening the graph is one thread's work; the decoding warm-up runs beside it on a second core (Lambda's
+        // init phase has two), so it costs start-up almost nothing.
+        FutureTask<FloatBuffer> warmUpInput = warmUp == ServiceConfig.WarmUp.NONE ? null : startDecodingWarmUp();
+        long loaded = System.nanoTime();
+        this.onnx = OnnxClassifier.open(model,
+                new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
+                        config.model().memoryPattern()),
+                config.model().integrity());
+        long sessionReady = System.nanoTime();
+        if (warmUpInput != null) {
+            FloatBuffer input = await(warmUpInput);
+            try {
+                if (warmUp == ServiceConfig.WarmUp.FULL) {
+                    infer(input);
+                }
+            } finally {
+                buffers.give(input);
+            }
+        }
+        warmedUp = true;
+        long ready = System.nanoTime();
         ModelSpec spec = model.spec();
-        LOG.infof("Model %s %s (trained: %s) ready: spec %.0f ms, ONNX Runtime session %.0f ms, warm-up %.0f ms",
-                spec.name(), spec.version(), spec.trained(), ms(loaded - start), ms(sessionReady - loaded),
-                ms(warm - sessionReady));
+        LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session %.0f ms,"
+                + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), onnx.graph().name(),
+                cpu, ms(loaded - start), ms(sessionReady - loaded), warmUp.name().toLowerCase(),
+                ms(ready - sessionReady));
         if (!spec.trained()) {
             LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
                     + " trained model exported by model-export.");
         }
     }
 
-    /** One prediction on a bundled photo, so the first real request pays no lazy initialisation. */
-    private void warmUp() {
-        try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
-            if (in == null) {
-                throw new IllegalStateException(WARM_UP_IMAGE + " is missing from the application");
+    /** Decodes and preprocesses the bundled photo on a thread of its own; the task yields the model input. */
+    private FutureTask<FloatBuffer> startDecodingWarmUp() {
+        FutureTask<FloatBuffer> task = new FutureTask<>(() -> {
+            byte[] photo;
+            try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
+                if (in == null) {
+                    throw new IllegalStateException(WARM_UP_IMAGE + " is missing from the application");
+                }
+                photo = in.readAllBytes();
             }
-            classify(in.readAllBytes());
-            warmedUp = true;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + WARM_UP_IMAGE, e);
+            FloatBuffer input = buffers.take();
+            prepare(photo, Deadline.NONE, input);
+            return input;
+        });
+        Thread thread = new Thread(task, "warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        return task;
+    }
+
+    private static FloatBuffer await(FutureTask<FloatBuffer> task) {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the warm-up photo " + WARM_UP_IMAGE + " failed: " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
         }
     }
 
-    /** Without a time limit: the warm-up photo, and tests that call the classifier directly. */
+    /** Without a time limit: tests that call the classifier directly. */
     public Prediction classify(byte[] image) {
         return classify(image, Deadline.NONE);
     }
@@ -94,42 +136,59 @@ public class LesionClassifier {
      */
     public Prediction classify(byte[] image, Deadline deadline) {
         long start = System.nanoTime();
-        OpenedImage opened;
-        Region crop;
-        FloatBuffer tensor = null;
+        FloatBuffer input = buffers.take();
         try {
-            long admitted;
-            long decoded;
-            long preprocessed;
-            try (DecodeGate.Slot slot = gate.enter(deadline)) {
-                admitted = System.nanoTime();
-                RgbImage cropped;
-                try (OpenedImage o = decoder.open(image, deadline)) {
-                    opened = o;
-                    crop = preprocessor.cropOf(o.width(), o.height());
-                    cropped = o.read(crop);
-                }
-                deadline.check("decoding the pixels");
-                decoded = System.nanoTime();
-                tensor = buffers.take();
-                preprocessor.toTensor(cropped, tensor);
-                deadline.check("preparing the model's input");
-                preprocessed = System.nanoTime();
-            }
-            float probability = onnx.predict(tensor);
-            long inferred = System.nanoTime();
+            Prepared photo = prepare(image, deadline, input);
+            long inferenceStart = System.nanoTime();
+            float probability = infer(input);
+            long end = System.nanoTime();
             ModelSpec.Decision decision = model.spec().decision();
-            String label = probability >= decision.threshold() ? decision.positiveLabel() : decision.negativeLabel();
-            return new Prediction(probability, label, decision.threshold(), opened.format(), opened.width(),
-                    opened.height(), opened.orientation().exifValue(), crop,
-                    new Timings(ms(decoded - admitted), ms(preprocessed - decoded), ms(inferred - preprocessed),
-                            ms(inferred - start)));
+            return new Prediction(probability, decision.labelFor(probability), decision.threshold(), photo.format(),
+                    photo.width(), photo.height(), photo.exifOrientation(), photo.crop(),
+                    new Timings(photo.decodeMs(), photo.preprocessMs(), ms(end - inferenceStart), ms(end - start)));
+        } finally {
+            buffers.give(input);
+        }
+    }
+
+    /** What decoding learnt about the photo, and how long its two stages took. */
+    private record Prepared(ImageFormat format, int width, int height, int exifOrientation, Region crop,
+            double decodeMs, double preprocessMs) {
+    }
+
+    /** Decodes the crop and writes the model's input into {@code input}, holding a place in the decode gate. */
+    private Prepared prepare(byte[] image, Deadline deadline, FloatBuffer input) {
+        try (DecodeGate.Slot slot = gate.enter(deadline)) {
+            long admitted = System.nanoTime();
+            ImageFormat format;
+            int width;
+            int height;
+            int orientation;
+            Region crop;
+            RgbImage pixels;
+            // closed before preprocessing: the decoder's buffers go as soon as the crop's pixels are out
+            try (OpenedImage opened = decoder.open(image, deadline)) {
+                format = opened.format();
+                width = opened.width();
+                height = opened.height();
+                orientation = opened.orientation().exifValue();
+                crop = preprocessor.cropOf(width, height);
+                pixels = opened.read(crop);
+            }
+            deadline.check("decoding the pixels");
+            long decoded = System.nanoTime();
+            preprocessor.toTensor(pixels, input);
+            deadline.check("preparing the model's input");
+            return new Prepared(format, width, height, orientation, crop, ms(decoded - admitted),
+                    ms(System.nanoTime() - decoded));
+        }
+    }
+
+    private float infer(FloatBuffer input) {
+        try {
+            return onnx.predict(input);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on a preprocessed image: " + e.getMessage(), e);
-        } finally {
-            if (tensor != null) {
-                buffers.give(tensor);
-            }
         }
     }
 
@@ -140,6 +199,11 @@ public class LesionClassifier {
     /** model.json as written by model-export, every field included. */
     public JsonNode specJson() {
         return model.specJson();
+    }
+
+    /** The ONNX file the session runs: a runtime graph of model.json, or model.onnx. */
+    public GraphFile graph() {
+        return onnx.graph();
     }
 
     public boolean ready() {

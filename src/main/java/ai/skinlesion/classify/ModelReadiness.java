@@ -6,7 +6,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the model is loaded, checked against its spec, and has answered a warm-up photo. */
+/** Ready once the model is loaded and checked against its spec, and the warm-up (melanoma.model.warm-up) is done. */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {
@@ -24,6 +24,7 @@ public class ModelReadiness implements HealthCheck {
                 .withData("name", classifier.spec().name())
                 .withData("version", classifier.spec().version())
                 .withData("trained", classifier.spec().trained())
+                .withData("graph", classifier.graph().name())
                 .build();
     }
 }

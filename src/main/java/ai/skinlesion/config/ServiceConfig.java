@@ -3,6 +3,7 @@ package ai.skinlesion.config;
 import java.time.Duration;
 import java.util.Optional;
 
+import ai.skinlesion.inference.GraphFile;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -45,6 +46,34 @@ public interface ServiceConfig {
         @WithName("memory-pattern")
         @WithDefault("false")
         boolean memoryPattern();
+
+        /**
+         * Which ONNX file to open: {@code auto} takes the first runtime graph of model.json (pre-optimised by
+         * model-export) that this CPU can run, else model.onnx; a file name opens only that one.
+         */
+        @WithDefault("auto")
+        String graph();
+
+        /**
+         * How the opened file is checked against model.json at start-up: {@code sampled} (its size and a sample
+         * hash, under a millisecond; the full sha256 is checked at export and packaging) or {@code full}.
+         */
+        @WithDefault("sampled")
+        GraphFile.Integrity integrity();
+
+        /**
+         * What runs before the service reports ready: {@code decoding} decodes and preprocesses a bundled photo
+         * while the session is being created (on a second thread: the first request then pays no class loading
+         * or lazy set-up there); {@code full} also runs the model on it once; {@code none} nothing.
+         */
+        @WithName("warm-up")
+        @WithDefault("decoding")
+        WarmUp warmUp();
+    }
+
+    /** See {@link Model#warmUp()}. */
+    enum WarmUp {
+        NONE, DECODING, FULL
     }
 
     interface Limits {

@@ -1,28 +1,43 @@
 package ai.skinlesion.inference;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * A model version directory as model-export writes it: model.onnx with model.json beside it. Loading it
- * checks that the spec is one this service can follow and that model.onnx is the file the spec describes.
+ * A model version directory as model-export writes it: model.json, model.onnx and the runtime graphs (model.onnx
+ * pre-optimised by ONNX Runtime, docs/MODEL_SPEC.md). Loading it checks that the spec is one this service can
+ * follow and lists the graphs this CPU may open, best first; {@link OnnxClassifier} opens the first that works.
+ *
+ * @param graphs the candidates, best first; each is checked against model.json only when it is opened
  */
-public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, Path modelFile) {
+public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<GraphFile> graphs) {
+
+    private static final Logger LOG = Logger.getLogger(ModelDirectory.class);
 
     public static final String SPEC_FILE = "model.json";
+    /** {@code melanoma.model.graph} value that lets the service choose. */
+    public static final String AUTO = "auto";
 
+    /** With the service's defaults: the best graph for this CPU. */
     public static ModelDirectory load(Path dir, ObjectMapper json) {
+        return load(dir, json, AUTO, CpuFeatures.detect());
+    }
+
+    /**
+     * @param graph {@value #AUTO}, or the file name of model.onnx or of one runtime graph to open only that one
+     *        (benchmarks and tests; a CPU-specific graph is still refused on another CPU)
+     */
+    public static ModelDirectory load(Path dir, ObjectMapper json, String graph, CpuFeatures cpu) {
         Path specFile = dir.resolve(SPEC_FILE);
         ModelSpec spec;
         JsonNode specJson;
@@ -42,27 +57,42 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, Path m
         if (!modelFile.startsWith(dir.normalize())) {
             throw new InvalidModelException("model.file must name a file inside " + dir);
         }
-        String actual = sha256(modelFile);
-        if (!actual.equals(spec.model().sha256())) {
-            throw new InvalidModelException(modelFile + " has sha256 " + actual + " but " + SPEC_FILE + " says "
-                    + spec.model().sha256() + ": the model and its spec do not belong together");
-        }
-        return new ModelDirectory(dir, spec, specJson, modelFile);
+        return new ModelDirectory(dir, spec, specJson, candidates(dir, spec, modelFile, graph, cpu));
     }
 
-    static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buffer = new byte[1 << 16];
-            while (in.read(buffer) >= 0) {
-                // reading feeds the digest
+    private static List<GraphFile> candidates(Path dir, ModelSpec spec, Path modelFile, String choice,
+            CpuFeatures cpu) {
+        GraphFile original = new GraphFile(spec.model().file(), modelFile, spec.model().sha256(),
+                spec.model().sampledSha256(), spec.model().bytes(), "all");
+        List<GraphFile> graphs = new ArrayList<>();
+        for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
+            boolean chosen = AUTO.equals(choice) || g.file().equals(choice);
+            if (!chosen) {
+                continue;
             }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchFileException e) {
-            throw new InvalidModelException("model file " + file.toAbsolutePath() + " does not exist");
-        } catch (IOException e) {
-            throw new InvalidModelException("cannot read model file " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
+            if (!cpu.satisfies(g.requires())) {
+                if (!AUTO.equals(choice)) {
+                    throw new InvalidModelException(g.file() + " needs " + g.requires() + "; this CPU is " + cpu);
+                }
+                LOG.debugf("%s is for %s; this CPU is %s", g.file(), g.requires(), cpu);
+                continue;
+            }
+            Path file = dir.resolve(g.file());
+            if (AUTO.equals(choice) && !Files.isRegularFile(file)) {
+                // a deployment may leave a graph out (e.g. a Lambda layer kept under the size limit)
+                LOG.infof("%s is listed in %s but not in %s; skipping it", g.file(), SPEC_FILE, dir);
+                continue;
+            }
+            graphs.add(new GraphFile(g.file(), file, g.sha256(), g.sampledSha256(), g.bytes(), g.openWith()));
         }
+        if (AUTO.equals(choice) ? Files.isRegularFile(modelFile) || graphs.isEmpty()
+                : spec.model().file().equals(choice)) {
+            graphs.add(original); // the last resort; if it is missing too, opening it says so
+        }
+        if (graphs.isEmpty()) {
+            throw new InvalidModelException("melanoma.model.graph=" + choice + " names neither " + spec.model().file()
+                    + " nor a runtime graph of " + SPEC_FILE);
+        }
+        return List.copyOf(graphs);
     }
 }

@@ -13,7 +13,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
         ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
-        ModelSpec.Decision.class })
+        ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,
@@ -24,10 +24,31 @@ public record ModelSpec(
         ModelFile model,
         Input input,
         Output output,
-        Decision decision) {
+        Decision decision,
+        List<RuntimeGraph> runtimeGraphs) {
+
+    /** specVersion 2 adds {@code runtimeGraphs} (and {@code sampledSha256}); version 1 files load unchanged. */
+    public List<RuntimeGraph> runtimeGraphs() {
+        return runtimeGraphs == null ? List.of() : runtimeGraphs;
+    }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ModelFile(String file, String sha256, Long bytes) {
+    public record ModelFile(String file, String sha256, Long bytes, String sampledSha256) {
+    }
+
+    /**
+     * model.onnx as saved by ONNX Runtime after its own graph optimisation, so that a session opens without
+     * redoing it. {@code openWith} is the optimisation level the session applies on top; {@code requires} says
+     * on which CPUs the saved layout is valid (empty: any).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record RuntimeGraph(String file, String sha256, Long bytes, String sampledSha256, String savedAt,
+            String openWith, Requires requires) {
+    }
+
+    /** @param nchwcBlockSize the blocked layout ONNX Runtime's NCHWc transformer used: 16 (AVX-512F), 8 (AVX2) */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Requires(String arch, Integer nchwcBlockSize) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -54,5 +75,10 @@ public record ModelSpec(
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Decision(double threshold, String positiveLabel, String negativeLabel) {
+
+        /** The label at the threshold: a probability equal to it counts as positive. */
+        public String labelFor(double probability) {
+            return probability >= threshold ? positiveLabel : negativeLabel;
+        }
     }
 }

@@ -11,14 +11,18 @@ import java.util.Set;
 public final class ModelSpecValidator {
 
     static final Set<String> RESIZE_METHODS = Set.of("bilinear", "bicubic");
+    /** ONNX Runtime's graph optimisation levels, as model.json names them. */
+    static final Set<String> OPTIMIZATION_LEVELS = Set.of("disabled", "basic", "extended", "all");
+    static final Set<String> ARCHITECTURES = Set.of("amd64", "aarch64");
+    private static final String HEX64 = "[0-9a-f]{64}";
 
     private ModelSpecValidator() {
     }
 
     public static void validate(ModelSpec spec) {
         List<String> problems = new ArrayList<>();
-        if (spec.specVersion() != 1) {
-            problems.add("specVersion must be 1, not " + spec.specVersion());
+        if (spec.specVersion() != 1 && spec.specVersion() != 2) {
+            problems.add("specVersion must be 1 or 2, not " + spec.specVersion());
         }
         require(spec.name(), "name", problems);
         require(spec.version(), "version", problems);
@@ -29,10 +33,14 @@ public final class ModelSpecValidator {
             problems.add("model is missing");
         } else {
             require(spec.model().file(), "model.file", problems);
-            if (spec.model().sha256() == null || !spec.model().sha256().matches("[0-9a-f]{64}")) {
+            if (spec.model().sha256() == null || !spec.model().sha256().matches(HEX64)) {
                 problems.add("model.sha256 must be 64 lower-case hex digits");
             }
+            if (spec.model().sampledSha256() != null && !spec.model().sampledSha256().matches(HEX64)) {
+                problems.add("model.sampledSha256 must be 64 lower-case hex digits");
+            }
         }
+        validateRuntimeGraphs(spec, problems);
         validateInput(spec.input(), problems);
         if (spec.output() == null) {
             problems.add("output is missing");
@@ -103,6 +111,38 @@ public final class ModelSpecValidator {
             }
             if (!(n.scale() > 0)) {
                 problems.add("input.normalization.scale must be positive");
+            }
+        }
+    }
+
+    private static void validateRuntimeGraphs(ModelSpec spec, List<String> problems) {
+        if (spec.specVersion() < 2 && !spec.runtimeGraphs().isEmpty()) {
+            problems.add("runtimeGraphs needs specVersion 2");
+        }
+        for (int i = 0; i < spec.runtimeGraphs().size(); i++) {
+            ModelSpec.RuntimeGraph g = spec.runtimeGraphs().get(i);
+            String at = "runtimeGraphs[" + i + "].";
+            if (g.file() == null || g.file().isBlank() || g.file().contains("/") || g.file().contains("\\")) {
+                problems.add(at + "file must name a file in the model directory, not " + quoted(g.file()));
+            }
+            if (g.sha256() == null || !g.sha256().matches(HEX64)) {
+                problems.add(at + "sha256 must be 64 lower-case hex digits");
+            }
+            if (g.bytes() == null || g.bytes() <= 0) {
+                problems.add(at + "bytes must be the file's size");
+            }
+            if (g.sampledSha256() != null && !g.sampledSha256().matches(HEX64)) {
+                problems.add(at + "sampledSha256 must be 64 lower-case hex digits");
+            }
+            if (!OPTIMIZATION_LEVELS.contains(g.openWith())) {
+                problems.add(at + "openWith must be one of " + OPTIMIZATION_LEVELS + ", not " + quoted(g.openWith()));
+            }
+            ModelSpec.Requires r = g.requires();
+            if (r != null && r.arch() != null && !ARCHITECTURES.contains(r.arch())) {
+                problems.add(at + "requires.arch must be one of " + ARCHITECTURES + ", not " + quoted(r.arch()));
+            }
+            if (r != null && r.nchwcBlockSize() != null && r.nchwcBlockSize() != 8 && r.nchwcBlockSize() != 16) {
+                problems.add(at + "requires.nchwcBlockSize must be 8 or 16, not " + r.nchwcBlockSize());
             }
         }
     }

@@ -1,7 +1,10 @@
 package ai.skinlesion.inference;
 
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
+
+import org.jboss.logging.Logger;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -16,31 +19,61 @@ import ai.onnxruntime.TensorInfo;
  */
 public final class OnnxClassifier implements AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(OnnxClassifier.class);
+
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ModelSpec spec;
+    private final GraphFile graph;
     private final long[] singleImageShape;
 
-    private OnnxClassifier(OrtEnvironment env, OrtSession session, ModelSpec spec) {
+    private OnnxClassifier(OrtEnvironment env, OrtSession session, ModelSpec spec, GraphFile graph) {
         this.env = env;
         this.session = session;
         this.spec = spec;
+        this.graph = graph;
         ModelSpec.Input in = spec.input();
         this.singleImageShape = "NHWC".equals(in.layout())
                 ? new long[] { 1, in.height(), in.width(), in.channels() }
                 : new long[] { 1, in.channels(), in.height(), in.width() };
     }
 
+    /** Opens the best graph of the directory (full hash of the one opened). */
     public static OnnxClassifier open(ModelDirectory model, SessionSettings settings) {
+        return open(model, settings, GraphFile.Integrity.FULL);
+    }
+
+    /**
+     * Opens the first of the directory's graphs that checks out and that ONNX Runtime accepts. A runtime graph
+     * that ONNX Runtime refuses (e.g. one saved by a newer version) is logged and the next one tried; a file
+     * that is not the one model.json describes stops start-up, since the deployment itself is broken.
+     */
+    public static OnnxClassifier open(ModelDirectory model, SessionSettings settings, GraphFile.Integrity integrity) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = settings.toOptions()) {
-            OrtSession session = env.createSession(model.modelFile().toString(), options);
-            OnnxClassifier classifier = new OnnxClassifier(env, session, model.spec());
-            classifier.checkGraphMatchesSpec();
-            return classifier;
-        } catch (OrtException e) {
-            throw new InvalidModelException("ONNX Runtime cannot load " + model.modelFile() + ": " + e.getMessage(), e);
+        List<GraphFile> graphs = model.graphs();
+        for (int i = 0; i < graphs.size(); i++) {
+            GraphFile graph = graphs.get(i);
+            graph.verify(integrity);
+            boolean last = i == graphs.size() - 1;
+            try (OrtSession.SessionOptions options = settings.toOptions(graph.openWith())) {
+                OrtSession session = env.createSession(graph.path().toString(), options);
+                OnnxClassifier classifier = new OnnxClassifier(env, session, model.spec(), graph);
+                try {
+                    classifier.checkGraphMatchesSpec();
+                } catch (InvalidModelException e) {
+                    session.close();
+                    throw e;
+                }
+                return classifier;
+            } catch (OrtException | InvalidModelException e) {
+                String why = "ONNX Runtime cannot load " + graph.path() + ": " + e.getMessage();
+                if (last) {
+                    throw e instanceof InvalidModelException ime ? ime : new InvalidModelException(why, e);
+                }
+                LOG.warnf("%s; trying %s", why, graphs.get(i + 1).name());
+            }
         }
+        throw new IllegalStateException("a model directory always lists at least one graph");
     }
 
     /** The graph's named input and output must be the ones the spec describes, with the spec's image size. */
@@ -68,8 +101,9 @@ public final class OnnxClassifier implements AutoCloseable {
         }
     }
 
-    public ModelSpec spec() {
-        return spec;
+    /** The file this session runs. */
+    public GraphFile graph() {
+        return graph;
     }
 
     /** Number of floats one preprocessed image takes. */

@@ -19,9 +19,10 @@ public record SessionSettings(int intraOpThreads, boolean allowSpinning, boolean
         this(intraOpThreads, allowSpinning, false);
     }
 
-    OrtSession.SessionOptions toOptions() throws OrtException {
+    /** @param level the optimisation a session applies, as model.json names it (disabled, basic, extended, all) */
+    OrtSession.SessionOptions toOptions(String level) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        options.setOptimizationLevel(optLevel(level));
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         options.setInterOpNumThreads(1);
         if (intraOpThreads > 0) {
@@ -32,5 +33,15 @@ public record SessionSettings(int intraOpThreads, boolean allowSpinning, boolean
         // ONNX Runtime warns about harmless graph clean-ups on every start; errors still show.
         options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         return options;
+    }
+
+    static OrtSession.SessionOptions.OptLevel optLevel(String level) {
+        return switch (level) {
+            case "disabled" -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+            case "basic" -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case "extended" -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            case "all" -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            default -> throw new InvalidModelException("unknown ONNX Runtime optimisation level " + level);
+        };
     }
 }

@@ -11,12 +11,17 @@ import org.junit.jupiter.api.Test;
 class ModelSpecValidatorTest {
 
     static ModelSpec spec(ModelSpec.Preprocessing preprocessing, String layout, double threshold) {
-        return new ModelSpec(1, "m", "1", false, "d",
-                new ModelSpec.ModelFile("model.onnx", "0".repeat(64), 1L),
+        return spec(preprocessing, layout, threshold, 1, List.of());
+    }
+
+    static ModelSpec spec(ModelSpec.Preprocessing preprocessing, String layout, double threshold, int specVersion,
+            List<ModelSpec.RuntimeGraph> graphs) {
+        return new ModelSpec(specVersion, "m", "1", false, "d",
+                new ModelSpec.ModelFile("model.onnx", "0".repeat(64), 1L, null),
                 new ModelSpec.Input("image", "float32", layout, 384, 384, 3, "RGB", preprocessing,
                         new ModelSpec.Normalization(1.0, List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0))),
                 new ModelSpec.Output("probability", "sigmoid-in-graph", "p"),
-                new ModelSpec.Decision(threshold, "malignant", "benign"));
+                new ModelSpec.Decision(threshold, "malignant", "benign"), graphs);
     }
 
     static ModelSpec.Preprocessing preprocessing(double crop, String resize) {
@@ -38,5 +43,39 @@ class ModelSpecValidatorTest {
         assertTrue(m.contains("resize.method"), m);
         assertTrue(m.contains("layout"), m);
         assertTrue(m.contains("threshold"), m);
+    }
+
+    @Test
+    void acceptsRuntimeGraphsInVersion2() {
+        ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
+                null, "extended", "all", new ModelSpec.Requires(null, null));
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
+    }
+
+    @Test
+    void namesEveryWrongRuntimeGraphField() {
+        ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("../elsewhere.onnx", "XYZ", null, "short", "all",
+                "fastest", new ModelSpec.Requires("sparc", 3));
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
+        String m = e.getMessage();
+        for (String field : new String[] { "runtimeGraphs[0].file", "runtimeGraphs[0].sha256", "runtimeGraphs[0].bytes",
+                "runtimeGraphs[0].sampledSha256", "runtimeGraphs[0].openWith", "runtimeGraphs[0].requires.arch",
+                "runtimeGraphs[0].requires.nchwcBlockSize" }) {
+            assertTrue(m.contains(field), field + " in " + m);
+        }
+    }
+
+    @Test
+    void refusesRuntimeGraphsInVersion1AndUnknownVersions() {
+        ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
+                null, "extended", "all", null);
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 1, List.of(graph)))).getMessage();
+        assertTrue(m.contains("runtimeGraphs"), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 3, List.of()))).getMessage();
+        assertTrue(m.contains("specVersion must be 1 or 2"), m);
     }
 }

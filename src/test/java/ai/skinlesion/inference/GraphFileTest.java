@@ -1,0 +1,99 @@
+package ai.skinlesion.inference;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The start-up check tells the described file from a truncated, overwritten or different one. */
+class GraphFileTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String name, int size, long seed) throws IOException {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private static GraphFile describing(Path file) throws IOException {
+        return new GraphFile(file.getFileName().toString(), file, GraphFile.sha256(file), GraphFile.sampledSha256(file),
+                Files.size(file), "all");
+    }
+
+    @Test
+    void theDescribedFilePassesBothChecks() throws IOException {
+        GraphFile graph = describing(file("model.onnx", 3_000_000, 1));
+        assertDoesNotThrow(() -> graph.verify(GraphFile.Integrity.SAMPLED));
+        assertDoesNotThrow(() -> graph.verify(GraphFile.Integrity.FULL));
+    }
+
+    @Test
+    void anotherExportOfTheSameSizeIsRefused() throws IOException {
+        GraphFile described = describing(file("model.onnx", 3_000_000, 1));
+        file("model.onnx", 3_000_000, 2); // same size, other weights, as another fold of the same architecture
+        InvalidModelException e = assertThrows(InvalidModelException.class,
+                () -> described.verify(GraphFile.Integrity.SAMPLED));
+        assertTrue(e.getMessage().contains("do not belong together"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedFileIsRefusedFromItsSize() throws IOException {
+        Path path = file("model.onnx", 3_000_000, 1);
+        GraphFile described = describing(path);
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.setLength(2_000_000);
+        }
+        assertTrue(assertThrows(InvalidModelException.class, () -> described.verify(GraphFile.Integrity.SAMPLED))
+                .getMessage().contains("2000000 bytes"));
+    }
+
+    @Test
+    void aChangedSampledBlockIsSeenAndTheFullHashSeesAnyByte() throws IOException {
+        Path path = file("model.onnx", 3_000_000, 1);
+        GraphFile described = describing(path);
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.seek(0); // block 0 is always sampled
+            f.write(~f.read());
+        }
+        assertThrows(InvalidModelException.class, () -> described.verify(GraphFile.Integrity.SAMPLED));
+        assertThrows(InvalidModelException.class, () -> described.verify(GraphFile.Integrity.FULL));
+    }
+
+    @Test
+    void withoutARecordedSampleTheFullHashIsUsed() throws IOException {
+        Path path = file("model.onnx", 300_000, 1);
+        GraphFile noSample = new GraphFile("model.onnx", path, GraphFile.sha256(path), null, Files.size(path), "all");
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.seek(150_001); // between sampled blocks? the full hash sees it wherever it is
+            f.write(~f.read());
+        }
+        assertThrows(InvalidModelException.class, () -> noSample.verify(GraphFile.Integrity.SAMPLED));
+    }
+
+    @Test
+    void smallFilesAreSampledWhole() throws IOException {
+        Path a = file("a.onnx", 100, 1);
+        Path b = file("b.onnx", 100, 2);
+        assertNotEquals(GraphFile.sampledSha256(a), GraphFile.sampledSha256(b));
+        assertEquals(GraphFile.sampledSha256(a), GraphFile.sampledSha256(a));
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        GraphFile missing = new GraphFile("model.onnx", dir.resolve("model.onnx"), "0".repeat(64), null, 1L, "all");
+        assertTrue(assertThrows(InvalidModelException.class, () -> missing.verify(GraphFile.Integrity.SAMPLED))
+                .getMessage().contains("does not exist"));
+    }
+}
