@@ -53,43 +53,49 @@ public class LesionClassifier {
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
-        long start = System.nanoTime();
-        CpuFeatures cpu = CpuFeatures.detect();
-        this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
-        this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
-        this.preprocessor = new Preprocessor(model.spec().input());
-        this.buffers = new TensorBuffers(preprocessor.tensorSize());
-        this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
-        ServiceConfig.WarmUp warmUp = config.model().warmUp();
-        // Opening the graph is one thread's work; the decoding warm-up runs beside it on a second core (Lambda's
-        // init phase has two), so it costs start-up almost nothing.
-        FutureTask<FloatBuffer> warmUpInput = warmUp == ServiceConfig.WarmUp.NONE ? null : startDecodingWarmUp();
-        long loaded = System.nanoTime();
-        this.onnx = OnnxClassifier.open(model,
-                new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
-                        config.model().memoryPattern()),
-                config.model().integrity());
-        long sessionReady = System.nanoTime();
-        if (warmUpInput != null) {
-            FloatBuffer input = await(warmUpInput);
-            try {
-                if (warmUp == ServiceConfig.WarmUp.FULL) {
-                    infer(input);
+        // A start-up failure is said where the operator looks (the Lambda init error), not only in the log.
+        try {
+            long start = System.nanoTime();
+            CpuFeatures cpu = CpuFeatures.detect();
+            this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
+            this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
+            this.preprocessor = new Preprocessor(model.spec().input());
+            this.buffers = new TensorBuffers(preprocessor.tensorSize());
+            this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
+            ServiceConfig.WarmUp warmUp = config.model().warmUp();
+            // Opening the graph is one thread's work; the decoding warm-up runs beside it on a second core (Lambda's
+            // init phase has two), so it costs start-up almost nothing.
+            FutureTask<FloatBuffer> warmUpInput = warmUp == ServiceConfig.WarmUp.NONE ? null : startDecodingWarmUp();
+            long loaded = System.nanoTime();
+            this.onnx = OnnxClassifier.open(model,
+                    new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
+                            config.model().memoryPattern()),
+                    config.model().integrity());
+            long sessionReady = System.nanoTime();
+            if (warmUpInput != null) {
+                FloatBuffer input = await(warmUpInput);
+                try {
+                    if (warmUp == ServiceConfig.WarmUp.FULL) {
+                        infer(input);
+                    }
+                } finally {
+                    buffers.give(input);
                 }
-            } finally {
-                buffers.give(input);
             }
-        }
-        warmedUp = true;
-        long ready = System.nanoTime();
-        ModelSpec spec = model.spec();
-        LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session %.0f ms,"
-                + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), onnx.graph().name(),
-                cpu, ms(loaded - start), ms(sessionReady - loaded), warmUp.name().toLowerCase(),
-                ms(ready - sessionReady));
-        if (!spec.trained()) {
-            LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
-                    + " trained model exported by model-export.");
+            warmedUp = true;
+            long ready = System.nanoTime();
+            ModelSpec spec = model.spec();
+            LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session %.0f ms,"
+                    + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), onnx.graph().name(),
+                    cpu, ms(loaded - start), ms(sessionReady - loaded), warmUp.name().toLowerCase(),
+                    ms(ready - sessionReady));
+            if (!spec.trained()) {
+                LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
+                        + " trained model exported by model-export.");
+            }
+            } catch (RuntimeException e) {
+            StartupFailure.report(e, json);
+            throw e;
         }
     }
 
