@@ -3,9 +3,9 @@
 Creating an onnxruntime session spends most of its time optimising the graph, at every start of the
 service. A graph saved after optimisation skips that work:
 
-* ``model.opt-portable.onnx``: saved at ``extended`` (constant folding, fusions; nothing that depends on
-  the CPU's instruction set), opened at ``all`` so that onnxruntime still adds the NCHWc layout for the
-  CPU it runs on (opened at ``extended`` it would run without it, and slower).
+* ``model.opt-portable.onnx``: saved at ``extended`` (constant folding, fusions), before the CPU-specific
+  NCHWc layout; opened at ``all`` so that onnxruntime still adds that layout for the CPU it runs on
+  (opened at ``extended`` it would run without it, and slower).
 * ``model.opt-amd64-nchwc<B>.onnx`` (amd64 only): saved at ``all``, so it already holds the NCHWc layout
   with MLAS's block size B for this CPU (16 with AVX-512F, 8 with AVX2 + FMA); opened with optimisation
   ``disabled``. Valid only on a CPU with the same block size, hence ``requires`` in the spec.
