@@ -2,6 +2,7 @@
 
     melanoma-export convert MODEL [--arch A --size N] --out DIR ...
     melanoma-export demo --out models/efficientnetb4-demo/1
+    melanoma-export optimize models/efficientnetb4-demo/1 [--images DIR]
     melanoma-export reference --model DIR --images ../shared/testdata --out DIR
 
 Progress goes to stderr; a failure prints one line ``melanoma-export: error: <reason>`` and exits non-zero.
@@ -35,11 +36,21 @@ def _fraction(text: str) -> float:
     return v
 
 
+def _runtime_graph_flags(parser, default_tolerance: float) -> None:
+    g = parser.add_argument_group("runtime graphs (pre-optimised model.opt-*.onnx beside model.onnx)")
+    g.add_argument("--no-runtime-graphs", dest="runtime_graphs", action="store_false",
+                   help="write model.onnx only (the service then optimises it at every start)")
+    g.add_argument("--runtime-graph-tolerance", type=float, default=default_tolerance, metavar="T",
+                   help=f"max |dprobability| of a runtime graph vs model.onnx at level all "
+                        f"(default {default_tolerance:g})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from melanoma_export.parity import DEFAULT_TOLERANCE
     from melanoma_export.preprocessing import RESIZE_METHODS
     from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
     from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
+    from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
     from melanoma_export.sources import ARCHITECTURES, LAYOUTS
 
     parser = argparse.ArgumentParser(
@@ -100,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="static int8 QDQ quantization, refused when probabilities drift beyond --int8-tolerance")
     g.add_argument("--int8-tolerance", type=float, default=DEFAULT_INT8_TOLERANCE,
                    help=f"max |dprobability| int8 vs fp32 on the calibration images (default {DEFAULT_INT8_TOLERANCE:g})")
+    _runtime_graph_flags(c, DEFAULT_RUNTIME_GRAPH_TOLERANCE)
 
     # ---- demo
     d = sub.add_parser("demo", help="build the deterministic untrained demo model (EfficientNetB4, 384 px)",
@@ -112,6 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", type=int, default=384, help="input size (default 384)")
     g.add_argument("--arch", default="efficientnetb4", choices=sorted(ARCHITECTURES))
     g.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    _runtime_graph_flags(d, DEFAULT_RUNTIME_GRAPH_TOLERANCE)
+
+    # ---- optimize
+    o = sub.add_parser("optimize", help="add or refresh the runtime graphs of an existing model version directory",
+                       description="Save model.onnx as onnxruntime optimises it (model.opt-portable.onnx and, on "
+                                   "amd64 with AVX-512F or AVX2 + FMA, model.opt-amd64-nchwc<B>.onnx), check each "
+                                   "against model.onnx, and record them in model.json (runtimeGraphs). model.onnx "
+                                   "must match the sha256 in model.json; it is not changed.")
+    o.add_argument("model_dir", metavar="MODEL_DIR", help="model version directory (model.onnx + model.json)")
+    o.add_argument("--images", metavar="DIR",
+                   help="parity inputs: images preprocessed as the spec says (default: deterministic noise and "
+                        "gradients; topped up with those to at least 8 inputs)")
+    o.add_argument("--runtime-graph-tolerance", type=float, default=DEFAULT_RUNTIME_GRAPH_TOLERANCE, metavar="T",
+                   help=f"max |dprobability| of a runtime graph vs model.onnx at level all "
+                        f"(default {DEFAULT_RUNTIME_GRAPH_TOLERANCE:g})")
 
     # ---- reference
     r = sub.add_parser("reference", help="write reference preprocessing fixtures for the Java tests",
@@ -155,12 +182,19 @@ def main(argv=None) -> int:
                 scale=args.input_scale, mean=args.input_mean, std=args.input_std, threshold=args.threshold,
                 rewrite_names=rewrites, tolerance=args.tolerance, calibration_dir=args.calibration_dir,
                 parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
-                trained=not args.untrained, description=args.description, progress=progress)
+                trained=not args.untrained, description=args.description, runtime_graphs=args.runtime_graphs,
+                runtime_graph_tolerance=args.runtime_graph_tolerance, progress=progress)
         elif args.command == "demo":
             from melanoma_export.demo import build_demo
 
             out = build_demo(out_dir=args.out, seed=args.seed, arch=args.arch, size=args.size,
-                             tolerance=args.tolerance, progress=progress)
+                             tolerance=args.tolerance, runtime_graphs=args.runtime_graphs,
+                             runtime_graph_tolerance=args.runtime_graph_tolerance, progress=progress)
+        elif args.command == "optimize":
+            from melanoma_export.runtime_graphs import optimize
+
+            out = optimize(model_dir=args.model_dir, images=args.images, tolerance=args.runtime_graph_tolerance,
+                           progress=progress)
         elif args.command == "reference":
             from melanoma_export.reference import write_fixtures
 

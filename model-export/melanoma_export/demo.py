@@ -29,6 +29,7 @@ import tempfile
 import numpy as np
 
 from melanoma_export import backend
+from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
 
 DEFAULT_SEED = 20240607
 LOGIT_STD = 1.75
@@ -224,7 +225,8 @@ def _all_layers(model):
 
 
 def build_demo(out_dir: str, seed: int = DEFAULT_SEED, arch: str = "efficientnetb4", size: int = 384,
-               tolerance: float = 1e-5, progress=print):
+               tolerance: float = 1e-5, runtime_graphs: bool = True,
+               runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, progress=print):
     from melanoma_export.pipeline import ExportPlan, export_validate_write
     from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
     from melanoma_export.rewrites import DEFAULT_REWRITES
@@ -243,7 +245,7 @@ def build_demo(out_dir: str, seed: int = DEFAULT_SEED, arch: str = "efficientnet
                          "generator": "melanoma_export.demo.demo_model", "files": [],
                          "regenerate": f"melanoma-export demo --seed {seed} --out <dir>"},
             source_json=source.to_json(), rewrites=tuple(DEFAULT_REWRITES), compact_storage=True,
-            tolerance=tolerance,
+            tolerance=tolerance, runtime_graphs=runtime_graphs, runtime_graph_tolerance=runtime_graph_tolerance,
             # Photo-like blobs plus flat and graphic images (a flag, a grid, mid grey). Pure primary colours
             # stay out of the gate: on them this random network's TensorFlow and onnxruntime answers differ by
             # up to 1.4e-4 whatever the calibration, on inputs no camera produces.

@@ -50,7 +50,7 @@ def calibration_pixels(directory: str, pp: Preprocessing, n: int, progress=print
         pixels.append(t.astype(np.float32))
         names.append(f.name)
     if not pixels:
-        raise ExportError(f"no decodable images in --calibration-dir {directory}")
+        raise ExportError(f"no decodable images in {directory}")
     return np.stack(pixels), names
 
 
@@ -91,12 +91,26 @@ def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print) -> tu
         return np.load(out), info
 
 
-def onnx_probabilities(onnx_path: str, x: np.ndarray, batch: int | None = None, threads: int = 0) -> np.ndarray:
+# Graph optimisation levels by the names the spec uses (runtimeGraphs[].savedAt / openWith).
+OPTIMIZATION_LEVELS = {"disabled": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
+                       "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+
+
+def session_options(level: str = "all", threads: int = 0):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
+    so.graph_optimization_level = getattr(ort.GraphOptimizationLevel, OPTIMIZATION_LEVELS[level])
     if threads:
         so.intra_op_num_threads = threads
+    return so
+
+
+def onnx_probabilities(onnx_path: str, x: np.ndarray, batch: int | None = None, threads: int = 0,
+                       level: str = "all") -> np.ndarray:
+    import onnxruntime as ort
+
+    so = session_options(level, threads)
     sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
     batch = batch or len(x)
     outs = [sess.run(None, {INPUT_NAME: x[i:i + batch]})[0] for i in range(0, len(x), batch)]

@@ -1,4 +1,5 @@
-"""The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> write.
+"""The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> runtime graphs
+-> write.
 
 Nothing is written to the output directory until every check has passed.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from melanoma_export import backend
 from melanoma_export.errors import ExportError, QuantizationRefused
 from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
+from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
 from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
 
 
@@ -40,13 +42,15 @@ class ExportPlan:
     parity_kind: str = "synthetic"
     int8: bool = False
     int8_tolerance: float = 0.02
+    runtime_graphs: bool = True
+    runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE
     extra_export: dict = field(default_factory=dict)
 
 
 def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
     import onnx
 
-    from melanoma_export import parity, rewrites
+    from melanoma_export import parity, rewrites, runtime_graphs
     from melanoma_export.export import export_onnx, save
     from melanoma_export.sources import weights_digest
 
@@ -110,10 +114,15 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             progress(f"  compact storage: {n} initializer(s) stored as int8, outputs bit-identical")
             final = compact
 
+        # On the gate's inputs, so that every figure in the spec comes from the same inputs.
+        made = runtime_graphs.produce(final, tmp, x, desc["inputKind"], plan.runtime_graph_tolerance,
+                                      progress) if plan.runtime_graphs else []
+
         out = Path(plan.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         target = out / MODEL_FILE
         shutil.copyfile(final, target)
+        graphs = runtime_graphs.install(str(out), made)
         figures.update({k: desc[k] for k in ("inputs", "inputKind")})
         if desc["images"]:
             figures["images"] = desc["images"]
@@ -122,9 +131,10 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
                           norm=plan.norm, threshold=plan.threshold,
                           source={**plan.source_spec, "weightsDigest": digest},
                           graph_rewrites=records, parity=figures, extra_export=plan.extra_export,
-                          quantization=quant)
+                          quantization=quant, runtime_graphs=graphs)
         write_spec(str(out), spec)
-    progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and {out / 'model.json'}")
+    also = "".join(f", {g['file']}" for g in graphs)
+    progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB){also} and {out / 'model.json'}")
     return out
 
 
@@ -133,6 +143,7 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
             resize_method: str, antialias: bool, scale: float, mean, std, threshold: float,
             rewrite_names, tolerance: float, calibration_dir: str | None, parity_inputs: int,
             int8: bool, int8_tolerance: float, trained: bool, description: str | None,
+            runtime_graphs: bool = True, runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
             progress=print) -> Path:
     backend.use("torch")
     from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
@@ -164,5 +175,6 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
         description=description or f"{source.arch or 'Keras model'} converted from {Path(model_path).name}",
         pp=pp, norm=norm, source_spec=source_spec, source_json=source.to_json(), threshold=threshold,
         rewrites=tuple(rewrite_names), tolerance=tolerance, calibration_dir=calibration_dir,
-        parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance)
+        parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance, runtime_graphs=runtime_graphs,
+        runtime_graph_tolerance=runtime_graph_tolerance)
     return export_validate_write(model, plan, progress)

@@ -1,4 +1,7 @@
-"""The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it (specVersion 1)."""
+"""The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it.
+
+specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 
@@ -50,7 +53,8 @@ def tool_versions() -> dict:
 
 def build_spec(*, name: str, version: str, trained: bool, description: str, onnx_path: str, opset: int,
                pp: Preprocessing, norm: Normalization, threshold: float, source: dict, graph_rewrites: list,
-               parity: dict, extra_export: dict | None = None, quantization: dict | None = None) -> dict:
+               parity: dict, extra_export: dict | None = None, quantization: dict | None = None,
+               runtime_graphs: list | None = None) -> dict:
     tools = tool_versions()
     spec = {
         "specVersion": SPEC_VERSION,
@@ -98,6 +102,8 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
         spec["export"].update(extra_export)
     if quantization:
         spec["quantization"] = quantization
+    if runtime_graphs:
+        spec["runtimeGraphs"] = runtime_graphs
     return spec
 
 

@@ -70,7 +70,7 @@ def test_convert_weights_only_h5(b0_weights, tmp_path):
 def test_spec_contents(tiny_export, models_dir):
     spec = _spec(tiny_export)
     onnx_path = tiny_export / "model.onnx"
-    assert spec["specVersion"] == 1
+    assert spec["specVersion"] == 2
     assert spec["name"] == "tiny" and spec["version"] == "1"
     assert spec["trained"] is True
     assert spec["task"] == "binary-classification"

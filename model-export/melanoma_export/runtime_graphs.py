@@ -1,0 +1,201 @@
+"""Runtime graphs: ``model.onnx`` as onnxruntime optimises it, saved at export time beside it.
+
+Creating an onnxruntime session spends most of its time optimising the graph, at every start of the
+service. A graph saved after optimisation skips that work:
+
+* ``model.opt-portable.onnx``: saved at ``extended`` (constant folding, fusions), before the CPU-specific
+  NCHWc layout; opened at ``all`` so that onnxruntime still adds that layout for the CPU it runs on
+  (opened at ``extended`` it would run without it, and slower).
+* ``model.opt-amd64-nchwc<B>.onnx`` (amd64 only): saved at ``all``, so it already holds the NCHWc layout
+  with MLAS's block size B for this CPU (16 with AVX-512F, 8 with AVX2 + FMA); opened with optimisation
+  ``disabled``. Valid only on a CPU with the same block size, hence ``requires`` in the spec.
+
+Each graph, opened at its level, must give model.onnx's probabilities (model.onnx opened at ``all``, as
+the service did) within a tolerance on the parity inputs, one input at a time, one thread; otherwise
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from melanoma_export.errors import ExportError, SourceError
+from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, read_spec, sha256_file, write_spec
+
+DEFAULT_RUNTIME_GRAPH_TOLERANCE = 1e-6
+PORTABLE_FILE = "model.opt-portable.onnx"
+FILE_PATTERN = "model.opt-*.onnx"  # every runtime graph's name; unlisted ones are stale
+NCHWC_DOMAIN = "com.microsoft.nchwc"
+ORT_LOG_ERRORS_ONLY = 3  # saving at "all" warns that the graph is hardware-specific: we know
+
+
+@dataclass(frozen=True)
+class Kind:
+    file: str
+    saved_at: str
+    open_with: str
+    requires: dict = field(default_factory=dict)
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str]:
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return set()
+    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+    return set(line.partition(":")[2].split())
+
+
+def nchwc_block_size(flags: set[str]) -> int | None:
+    """MLAS's NCHWc block size for these CPU flags (16 with AVX-512F, 8 with AVX2 + FMA), else None."""
+    if "avx512f" in flags:
+        return 16
+    if {"avx2", "fma"} <= flags:
+        return 8
+    return None
+
+
+def planned_kinds(progress=print) -> list[Kind]:
+    """The graphs this host can produce, most specific first."""
+    kinds = []
+    machine = platform.machine().lower()
+    block = nchwc_block_size(cpu_flags()) if machine in ("x86_64", "amd64") else None
+    if block:
+        kinds.append(Kind(f"model.opt-amd64-nchwc{block}.onnx", "all", "disabled",
+                          {"arch": "amd64", "nchwcBlockSize": block}))
+    elif machine not in ("x86_64", "amd64"):
+        progress(f"  no NCHWc graph: this host is {machine}, not amd64")
+    else:
+        progress("  no NCHWc graph: this CPU has neither avx512f nor avx2 + fma")
+    kinds.append(Kind(PORTABLE_FILE, "extended", "all"))
+    return kinds
+
+
+def save_optimized(model_path: str, out_path: str, level: str) -> None:
+    """Let onnxruntime optimise ``model_path`` at ``level`` and save the result as one file."""
+    import onnxruntime as ort
+
+    from melanoma_export.parity import session_options
+
+    so = session_options(level, threads=1)
+    so.log_severity_level = ORT_LOG_ERRORS_ONLY
+    so.optimized_model_filepath = out_path
+    ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
+
+
+def graph_facts(path: str) -> dict:
+    """Input and output names (initializers excluded) and the node domains of an ONNX file."""
+    import onnx
+
+    g = onnx.load(path).graph
+    inits = {i.name for i in g.initializer}
+    return {"inputs": [i.name for i in g.input if i.name not in inits], "outputs": [o.name for o in g.output],
+            "domains": {n.domain for n in g.node}}
+
+
+def check(path: Path, kind: Kind, facts: dict, expected_io: tuple, x: np.ndarray, reference: np.ndarray,
+          tolerance: float) -> float:
+    """Raise ExportError unless the graph has model.onnx's names and probabilities; return max |dp|."""
+    from melanoma_export.parity import onnx_probabilities
+
+    if (facts["inputs"], facts["outputs"]) != expected_io:
+        raise ExportError(f"runtime graph {kind.file} has inputs {facts['inputs']} and outputs {facts['outputs']}, "
+                          f"model.onnx {expected_io[0]} and {expected_io[1]}; nothing written")
+    got = onnx_probabilities(str(path), x, batch=1, threads=1, level=kind.open_with)
+    worst = float(np.abs(got - reference).max()) if got.shape == reference.shape else float("inf")
+    if not worst <= tolerance:  # also catches NaN
+        raise ExportError(f"runtime graph {kind.file} (opened at {kind.open_with}) differs from model.onnx: "
+                          f"max |dprobability| {worst:.3g} > tolerance {tolerance:g}; nothing written")
+    return worst
+
+
+def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
+            tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, progress=print) -> list[tuple[Path, dict]]:
+    """Write the runtime graphs of ``model_path`` into ``work_dir`` and check them: [(path, spec record)]."""
+    import onnxruntime as ort
+
+    from melanoma_export.parity import onnx_probabilities
+
+    progress(f"runtime graphs: onnxruntime {ort.__version__} optimises model.onnx; each checked against "
+             f"model.onnx on {len(x)} {input_kind} inputs, tolerance {tolerance:g}")
+    model_facts = graph_facts(model_path)
+    expected_io = (model_facts["inputs"], model_facts["outputs"])
+    reference = onnx_probabilities(model_path, x, batch=1, threads=1, level="all")
+    made = []
+    for kind in planned_kinds(progress):
+        path = Path(work_dir) / kind.file
+        save_optimized(model_path, str(path), kind.saved_at)
+        facts = graph_facts(str(path))
+        if kind.requires.get("nchwcBlockSize") and NCHWC_DOMAIN not in facts["domains"]:
+            progress(f"  {kind.file}: onnxruntime laid out no node in NCHWc; skipped")
+            continue
+        worst = check(path, kind, facts, expected_io, x, reference, tolerance)
+        progress(f"  {kind.file} (saved at {kind.saved_at}, opened at {kind.open_with}): "
+                 f"{path.stat().st_size / 1e6:.1f} MB, max |dprobability| {worst:.3g}: passed")
+        made.append((path, record(path, kind, worst, tolerance, len(x), input_kind, ort.__version__)))
+    return made
+
+
+def record(path: Path, kind: Kind, worst: float, tolerance: float, n_inputs: int, input_kind: str,
+           ort_version: str) -> dict:
+    """The graph's entry in the spec's ``runtimeGraphs`` (docs/MODEL_SPEC.md)."""
+    return {"file": kind.file, "sha256": sha256_file(str(path)), "bytes": path.stat().st_size,
+            "savedAt": kind.saved_at, "openWith": kind.open_with, "requires": dict(kind.requires),
+            "producedBy": f"onnxruntime {ort_version}",
+            "parity": {"against": MODEL_FILE, "maxAbsDiffProbability": worst, "tolerance": tolerance,
+                       "inputs": int(n_inputs), "inputKind": input_kind}}
+
+
+def install(model_dir: str, made: list[tuple[Path, dict]]) -> list[dict]:
+    """Place the produced graphs in ``model_dir`` (replacing same-named files), remove unlisted ones."""
+    out = Path(model_dir)
+    for path, rec in made:
+        partial = out / (rec["file"] + ".partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, out / rec["file"])  # a reader of the directory never sees half a file
+    listed = {rec["file"] for _, rec in made}
+    for stale in out.glob(FILE_PATTERN):
+        if stale.name not in listed:
+            stale.unlink()
+    return [rec for _, rec in made]
+
+
+def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
+             progress=print) -> Path:
+    """Add or refresh the runtime graphs of an existing version directory and record them in model.json."""
+    from melanoma_export import parity
+    from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
+
+    spec = read_spec(model_dir)
+    model_path = Path(model_dir) / spec["model"]["file"]
+    verify_model_sha256(model_path, spec)
+    if images and not Path(images).is_dir():
+        raise ExportError(f"--images {images} is not a directory")
+    pp = Preprocessing.from_spec(spec["input"])
+    norm = Normalization.from_spec(spec["input"]["normalization"])
+    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress)
+    with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
+        made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress)
+        spec["specVersion"] = SPEC_VERSION
+        spec["runtimeGraphs"] = install(model_dir, made)
+    write_spec(model_dir, spec)
+    progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "
+             f"{Path(model_dir) / 'model.json'}")
+    return Path(model_dir)
+
+
+def verify_model_sha256(model_path: Path, spec: dict) -> None:
+    if not model_path.is_file():
+        raise SourceError(f"{model_path} not found")
+    actual = sha256_file(str(model_path))
+    if actual != spec["model"]["sha256"]:
+        raise SourceError(f"{model_path} has sha256 {actual[:12]}..., model.json says "
+                          f"{spec['model']['sha256'][:12]}...: not the model the spec describes; nothing written")
