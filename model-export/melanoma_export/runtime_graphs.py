@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ExportError, SourceError
-from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, read_spec, sha256_file, write_spec
+from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, read_spec, sampled_sha256, sha256_file, write_spec
 
 DEFAULT_RUNTIME_GRAPH_TOLERANCE = 1e-6
 PORTABLE_FILE = "model.opt-portable.onnx"
@@ -146,7 +146,8 @@ def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
 def record(path: Path, kind: Kind, worst: float, tolerance: float, n_inputs: int, input_kind: str,
            ort_version: str) -> dict:
     """The graph's entry in the spec's ``runtimeGraphs`` (docs/MODEL_SPEC.md)."""
-    return {"file": kind.file, "sha256": sha256_file(str(path)), "bytes": path.stat().st_size,
+    return {"file": kind.file, "sha256": sha256_file(str(path)), "sampledSha256": sampled_sha256(str(path)),
+            "bytes": path.stat().st_size,
             "savedAt": kind.saved_at, "openWith": kind.open_with, "requires": dict(kind.requires),
             "producedBy": f"onnxruntime {ort_version}",
             "parity": {"against": MODEL_FILE, "maxAbsDiffProbability": worst, "tolerance": tolerance,
@@ -185,6 +186,7 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
     with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
         made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress)
         spec["specVersion"] = SPEC_VERSION
+        spec["model"]["sampledSha256"] = sampled_sha256(str(model_path))
         spec["runtimeGraphs"] = install(model_dir, made)
     write_spec(model_dir, spec)
     progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "

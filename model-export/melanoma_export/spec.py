@@ -28,6 +28,24 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+SAMPLE_BLOCKS = 64
+SAMPLE_BLOCK_BYTES = 4096
+
+
+def sampled_sha256(path: str) -> str:
+    """What the service checks at start-up instead of the whole file (hashing 70 MB would cost a cold start more
+    than opening the graph): sha256 over the size (8 bytes, big-endian), then 64 blocks of min(4096, size) bytes
+    at offsets floor(i * (size - block) / 63). The service computes the same (GraphFile.sampledSha256)."""
+    size = os.path.getsize(path)
+    block = min(SAMPLE_BLOCK_BYTES, size)
+    h = hashlib.sha256(size.to_bytes(8, "big"))
+    with open(path, "rb") as f:
+        for i in range(SAMPLE_BLOCKS):
+            f.seek(i * (size - block) // (SAMPLE_BLOCKS - 1))
+            h.update(f.read(block))
+    return h.hexdigest()
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist).split("+")[0]
@@ -66,6 +84,7 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
         "model": {
             "file": MODEL_FILE,
             "sha256": sha256_file(onnx_path),
+            "sampledSha256": sampled_sha256(onnx_path),
             "bytes": os.path.getsize(onnx_path),
             "opset": opset,
         },

@@ -2,6 +2,7 @@ package ai.skinlesion.inference;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,5 +96,18 @@ class GraphFileTest {
         GraphFile missing = new GraphFile("model.onnx", dir.resolve("model.onnx"), "0".repeat(64), null, 1L, "all");
         assertTrue(assertThrows(InvalidModelException.class, () -> missing.verify(GraphFile.Integrity.SAMPLED))
                 .getMessage().contains("does not exist"));
+    }
+
+    /** model-export (Python) wrote the demo's sample hashes; the service must compute the same ones. */
+    @Test
+    void theSampleHashIsTheOneModelExportRecords() throws IOException {
+        Path demo = Path.of("models/efficientnetb4-demo/1");
+        ModelSpec spec = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(demo.resolve("model.json").toFile(), ModelSpec.class);
+        assertEquals(spec.model().sampledSha256(), GraphFile.sampledSha256(demo.resolve(spec.model().file())));
+        assertFalse(spec.runtimeGraphs().isEmpty());
+        for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
+            assertEquals(g.sampledSha256(), GraphFile.sampledSha256(demo.resolve(g.file())), g.file());
+        }
     }
 }
