@@ -67,6 +67,14 @@ def test_convert_weights_only_h5(b0_weights, tmp_path):
     _check_dynamic_batch(out / "model.onnx")
 
 
+def _sampled_sha(path) -> str:
+    """docs/MODEL_SPEC.md's sampledSha256, written out independently of spec.py."""
+    data = path.read_bytes()
+    block = min(4096, len(data))
+    offsets = [i * (len(data) - block) // 63 for i in range(64)]
+    return hashlib.sha256(len(data).to_bytes(8, "big") + b"".join(data[o:o + block] for o in offsets)).hexdigest()
+
+
 def test_spec_contents(tiny_export, models_dir):
     spec = _spec(tiny_export)
     onnx_path = tiny_export / "model.onnx"
@@ -75,7 +83,7 @@ def test_spec_contents(tiny_export, models_dir):
     assert spec["trained"] is True
     assert spec["task"] == "binary-classification"
     assert spec["model"] == {"file": "model.onnx", "sha256": _sha(onnx_path), "bytes": onnx_path.stat().st_size,
-                             "opset": 20}
+                             "sampledSha256": _sampled_sha(onnx_path), "opset": 20}
     i = spec["input"]
     assert (i["name"], i["dtype"], i["layout"], i["height"], i["width"], i["channels"], i["channelOrder"]) == (
         "image", "float32", "NHWC", SIZE, SIZE, 3, "RGB")
