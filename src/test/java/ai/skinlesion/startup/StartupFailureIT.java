@@ -1,0 +1,137 @@
+package ai.skinlesion.startup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A model directory the service cannot serve stops the packaged application (the plain-HTTP jar, or with -Dnative
+ * the Lambda binary) with one line naming the cause, and on Lambda that line is the Runtime API's init error,
+ * which is what the Lambda console and CloudWatch show. The Runtime API here is a local HTTP server that records
+ * what the function posts.
+ */
+class StartupFailureIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path DEMO = Path.of("models/efficientnetb4-demo/1").toAbsolutePath();
+
+    @TempDir
+    Path tmp;
+
+    enum Broken {
+        MISSING_DIRECTORY("no model.json in model directory"),
+        NOT_JSON("model.json is not valid JSON"),
+        INVALID_SPEC("decision.threshold must lie strictly between 0 and 1"),
+        OTHER_MODEL_FILE("do not belong together"),
+        GRAPH_NOT_AS_SPECIFIED("the graph has no input named \"pixels\"");
+
+        final String cause;
+
+        Broken(String cause) {
+            this.cause = cause;
+        }
+    }
+
+    /** A model directory broken the given way; the large files are links to the demo's. */
+    private Path directory(Broken broken) throws IOException {
+        Path dir = tmp.resolve("model");
+        if (broken == Broken.MISSING_DIRECTORY) {
+            return dir;
+        }
+        Files.createDirectories(dir);
+        ObjectNode spec = (ObjectNode) JSON.readTree(DEMO.resolve("model.json").toFile());
+        spec.putArray("runtimeGraphs"); // model.onnx only: one file to break
+        Files.createSymbolicLink(dir.resolve("model.onnx"), DEMO.resolve("model.onnx"));
+        UnaryOperator<ObjectNode> change = switch (broken) {
+            case INVALID_SPEC -> s -> s.set("decision", ((ObjectNode) s.get("decision")).put("threshold", 2.0));
+            case GRAPH_NOT_AS_SPECIFIED -> s -> s.set("input", ((ObjectNode) s.get("input")).put("name", "pixels"));
+            case OTHER_MODEL_FILE -> s -> s.set("model", ((ObjectNode) s.get("model")).put("file", "other.onnx"));
+            default -> s -> s;
+        };
+        if (broken == Broken.OTHER_MODEL_FILE) { // another graph where model.json's model.onnx should be
+            Files.createSymbolicLink(dir.resolve("other.onnx"), DEMO.resolve("model.opt-portable.onnx"));
+        }
+        String text = broken == Broken.NOT_JSON ? "{\"specVersion\": 2," : JSON.writeValueAsString(change.apply(spec));
+        Files.writeString(dir.resolve("model.json"), text);
+        return dir;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broken.class)
+    void theCauseIsTheOneLineTheOperatorSees(Broken broken) throws Exception {
+        Path dir = directory(broken);
+        if ("native".equals(System.getProperty("it.artifact"))) {
+            assertLambdaInitError(dir, broken.cause);
+        } else {
+            assertExitMessage(dir, broken.cause);
+        }
+    }
+
+    private void assertExitMessage(Path dir, String cause) throws Exception {
+        Path log = tmp.resolve("out.log");
+        ProcessBuilder pb = new ProcessBuilder("java", "-Dquarkus.http.port=0", "-jar",
+                "target/quarkus-app/quarkus-run.jar").redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("MELANOMA_MODEL_DIR", dir.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the jar did not stop");
+        String out = Files.readString(log);
+        assertNotEquals(0, p.exitValue(), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("Cannot start: ") && l.contains(cause)),
+                "no 'Cannot start: ... " + cause + "' line in:\n" + out);
+    }
+
+    private void assertLambdaInitError(Path dir, String cause) throws Exception {
+        List<String> initErrors = new CopyOnWriteArrayList<>();
+        HttpServer runtimeApi = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        runtimeApi.createContext("/2018-06-01/runtime/init/error", exchange -> {
+            initErrors.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        runtimeApi.createContext("/", exchange -> { // no event will ever come: the function must not get this far
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        runtimeApi.start();
+        Path log = tmp.resolve("out.log");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(System.getProperty("native.image.path"))
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("MELANOMA_MODEL_DIR", dir.toString());
+            pb.environment().put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + runtimeApi.getAddress().getPort());
+            Process p = pb.start();
+            boolean stopped = p.waitFor(60, TimeUnit.SECONDS);
+            if (!stopped) {
+                p.destroyForcibly();
+            }
+            String out = Files.readString(log);
+            assertTrue(!initErrors.isEmpty(), "no init error posted; output:\n" + out);
+            JsonNode first = JSON.readTree(initErrors.get(0));
+            assertTrue(first.get("errorMessage").asText().startsWith("Cannot start: "), first.toString());
+            assertTrue(first.get("errorMessage").asText().contains(cause), first.toString());
+            assertEquals("InvalidModelException", first.get("errorType").asText(), first.toString());
+            assertTrue(stopped, "the function did not exit after its init error");
+        } finally {
+            runtimeApi.stop(0);
+        }
+    }
+}
