@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
@@ -56,6 +57,12 @@ public class LesionClassifier {
         // A start-up failure is said where the operator looks (the Lambda init error), not only in the log.
         try {
             long start = System.nanoTime();
+            // Lambda's init phase has two vCPUs: ONNX Runtime's library loads on one while this thread reads the
+            // spec, and the chosen graph's file is read ahead and a photo decoded on the other.
+            FutureTask<Void> runtime = inBackground("onnxruntime-load", () -> {
+                OnnxClassifier.loadRuntime();
+                return null;
+            });
             CpuFeatures cpu = CpuFeatures.detect();
             this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
             this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
@@ -63,17 +70,19 @@ public class LesionClassifier {
             this.buffers = new TensorBuffers(preprocessor.tensorSize());
             this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
             ServiceConfig.WarmUp warmUp = config.model().warmUp();
-            // Opening the graph is one thread's work; the decoding warm-up runs beside it on a second core (Lambda's
-            // init phase has two), so it costs start-up almost nothing.
-            FutureTask<FloatBuffer> warmUpInput = warmUp == ServiceConfig.WarmUp.NONE ? null : startDecodingWarmUp();
+            FutureTask<FloatBuffer> warmUpInput = inBackground("warm-up", () -> {
+                model.graphs().get(0).readAhead();
+                return warmUp == ServiceConfig.WarmUp.NONE ? null : decodeWarmUpPhoto();
+            });
             long loaded = System.nanoTime();
+            await(runtime);
             this.onnx = OnnxClassifier.open(model,
                     new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
                             config.model().memoryPattern()),
                     config.model().integrity());
             long sessionReady = System.nanoTime();
-            if (warmUpInput != null) {
-                FloatBuffer input = await(warmUpInput);
+            FloatBuffer input = await(warmUpInput);
+            if (input != null) {
                 try {
                     if (warmUp == ServiceConfig.WarmUp.FULL) {
                         infer(input);
@@ -93,41 +102,46 @@ public class LesionClassifier {
                 LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
                         + " trained model exported by model-export.");
             }
-            } catch (RuntimeException e) {
+        } catch (RuntimeException e) {
             StartupFailure.report(e, json);
             throw e;
         }
     }
 
-    /** Decodes and preprocesses the bundled photo on a thread of its own; the task yields the model input. */
-    private FutureTask<FloatBuffer> startDecodingWarmUp() {
-        FutureTask<FloatBuffer> task = new FutureTask<>(() -> {
-            byte[] photo;
-            try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
-                if (in == null) {
-                    throw new IllegalStateException(WARM_UP_IMAGE + " is missing from the application");
-                }
-                photo = in.readAllBytes();
+    /** Decodes and preprocesses the bundled photo; returns the model input. */
+    private FloatBuffer decodeWarmUpPhoto() throws IOException {
+        byte[] photo;
+        try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
+            if (in == null) {
+                throw new IllegalStateException(WARM_UP_IMAGE + " is missing from the application");
             }
-            FloatBuffer input = buffers.take();
-            prepare(photo, Deadline.NONE, input);
-            return input;
-        });
-        Thread thread = new Thread(task, "warm-up");
+            photo = in.readAllBytes();
+        }
+        FloatBuffer input = buffers.take();
+        prepare(photo, Deadline.NONE, input);
+        return input;
+    }
+
+    private static <T> FutureTask<T> inBackground(String name, Callable<T> work) {
+        FutureTask<T> task = new FutureTask<>(work);
+        Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         thread.start();
         return task;
     }
 
-    private static FloatBuffer await(FutureTask<FloatBuffer> task) {
+    /** The task's result; its failure is rethrown as it was, so that start-up names the real cause. */
+    private static <T> T await(FutureTask<T> task) {
         try {
             return task.get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the warm-up photo " + WARM_UP_IMAGE + " failed: " + e.getCause(),
-                    e.getCause());
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("start-up failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming up", e);
+            throw new IllegalStateException("interrupted while starting", e);
         }
     }
 

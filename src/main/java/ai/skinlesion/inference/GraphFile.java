@@ -59,6 +59,22 @@ public record GraphFile(String name, Path path, String sha256, String sampledSha
         }
     }
 
+    /**
+     * Reads the file once, discarding it, so that ONNX Runtime then reads it from the page cache: run on a second
+     * core while the first loads ONNX Runtime's library, it takes the storage's latency off the session's path
+     * (a Lambda layer's files are not in memory at a cold start). Failures are left to {@link #verify}.
+     */
+    public void readAhead() {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+            while (channel.read(buffer) >= 0) {
+                buffer.clear();
+            }
+        } catch (IOException | RuntimeException e) {
+            // verify() names the problem on the main path
+        }
+    }
+
     private InvalidModelException mismatch(String actual, String expected) {
         return new InvalidModelException(path + " " + actual + " but " + ModelDirectory.SPEC_FILE + " says " + expected
                 + ": the model and its spec do not belong together");
