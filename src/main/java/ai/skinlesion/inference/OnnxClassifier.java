@@ -32,6 +32,7 @@ public final class OnnxClassifier implements AutoCloseable {
     }
 
     public static OnnxClassifier open(ModelDirectory model, SessionSettings settings) {
+        OrtNativeLibrary.preferBesideExecutable();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = settings.toOptions()) {
             OrtSession session = env.createSession(model.modelFile().toString(), options);
