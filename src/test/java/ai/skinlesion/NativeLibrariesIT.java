@@ -2,7 +2,9 @@ package ai.skinlesion;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +18,8 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
 
 /**
  * Which shared libraries the running native binary has mapped, after it has decoded a JPEG and run the model:
- * ONNX Runtime's from beside the executable (not copies extracted to a temporary directory).
+ * ONNX Runtime's from beside the executable (not copies extracted to a temporary directory), and, where the build
+ * shipped libjpeg-turbo (a libjpeg.so.62 beside the executable), that libjpeg and no other.
  */
 @QuarkusIntegrationTest
 @ExtendWith(MockEventServerPort.class)
@@ -47,5 +50,14 @@ class NativeLibrariesIT {
     void onnxRuntimeIsLoadedFromBesideTheExecutable() {
         assertEquals(List.of(besideRunner("libonnxruntime.so")), mappedNamed("libonnxruntime.so"));
         assertEquals(List.of(besideRunner("libonnxruntime4j_jni.so")), mappedNamed("libonnxruntime4j_jni.so"));
+    }
+
+    @Test
+    void jpegIsDecodedByTheShippedLibjpegTurbo() {
+        Assumptions.assumeTrue(Files.isRegularFile(runner.resolveSibling("libjpeg.so.62")),
+                "this build kept the JDK's bundled libjpeg (see the build's warning)");
+        assertEquals(List.of(besideRunner("libjavajpeg.so")), mappedNamed("libjavajpeg.so"));
+        assertEquals(List.of(besideRunner("libjpeg.so.62")), mappedNamed("libjpeg"));
+        assertTrue(mapped.stream().noneMatch(f -> f.contains("/usr/lib/jvm/")), "nothing from an installed JDK: " + mapped);
     }
 }
