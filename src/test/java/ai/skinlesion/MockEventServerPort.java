@@ -37,7 +37,8 @@ public class MockEventServerPort implements BeforeEachCallback {
                 .getOptionalValue("quarkus.lambda.mock-event-server.test-port", Integer.class).orElse(8081);
     }
 
-    private static String artifactType() {
+    /** "native" for the native binary, "jar" for the packaged JVM application (target/quarkus-artifact.properties). */
+    public static String artifactType() {
         Properties artifact = new Properties();
         try (InputStream in = Files.newInputStream(Path.of("target/quarkus-artifact.properties"))) {
             artifact.load(in);

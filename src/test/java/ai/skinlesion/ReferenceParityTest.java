@@ -182,7 +182,7 @@ class ReferenceParityTest {
         }
     }
 
-    private static byte[] toBytes(float[] pixels) {
+    static byte[] toBytes(float[] pixels) {
         byte[] bytes = new byte[pixels.length];
         for (int i = 0; i < pixels.length; i++) {
             bytes[i] = (byte) Math.round(pixels[i]);
@@ -202,7 +202,7 @@ class ReferenceParityTest {
         }
     }
 
-    private static String sha256(byte[] bytes) throws Exception {
+    static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

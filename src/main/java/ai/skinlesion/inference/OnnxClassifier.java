@@ -43,6 +43,7 @@ public final class OnnxClassifier implements AutoCloseable {
      * which a caller can start on another thread before it knows which graph to open.
      */
     public static void loadRuntime() {
+        OrtNativeLibrary.preferBesideExecutable();
         OrtEnvironment.getEnvironment();
     }
 
@@ -57,6 +58,7 @@ public final class OnnxClassifier implements AutoCloseable {
      * that is not the one model.json describes stops start-up, since the deployment itself is broken.
      */
     public static OnnxClassifier open(ModelDirectory model, SessionSettings settings, GraphFile.Integrity integrity) {
+        loadRuntime();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<GraphFile> graphs = model.graphs();
         for (int i = 0; i < graphs.size(); i++) {

@@ -34,9 +34,10 @@ import io.quarkus.test.junit.QuarkusTest;
  * system /tmp, which other processes share, by content (no file there holds bytes of a photo sent). And the
  * application's log holds neither bytes of the photos nor their base64 or hex.
  * <p>
- * The snapshot is taken after start-up, on purpose: ONNX Runtime's Java API extracts its native library into
- * java.io.tmpdir when the model is loaded (it deletes the library and leaves an empty onnxruntime-java* folder),
- * which happens once per process, before any request, and holds nothing of a user's.
+ * The snapshot is taken after start-up, on purpose: on the JVM, ONNX Runtime's Java API extracts its native libraries
+ * into java.io.tmpdir when the model is loaded (it deletes them at exit and leaves an empty onnxruntime-java*
+ * folder), which happens once per process, before any request, and holds nothing of a user's. The native binary loads the
+ * library from beside itself; {@link PrivacyIT} checks that it extracts nothing.
  */
 @QuarkusTest
 class PrivacyTest {
