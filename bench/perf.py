@@ -330,30 +330,28 @@ SERVER_VARIANTS = {
     "native-mempattern": {"env": {"MELANOMA_MODEL_MEMORY_PATTERN": "true"}},
     # glibc's malloc with a fixed mmap threshold: large blocks freed after session creation go back to the OS
     "native-mmap": {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}},
-    # ImageIO's JPEG library linked to libjpeg-turbo instead of the IJG libjpeg 6b that Temurin bundles
-    "native-turbo": {"turbo": True},
+    # ImageIO's JPEG library as the JDK bundles it (IJG libjpeg 6b), as the native build shipped it before it
+    # shipped one linked to libjpeg-turbo
+    "native-ijg": {"ijg": True},
 }
 VARIANT_LABELS = {
     "native-mempattern": "native, ONNX Runtime memory pattern on (the old default)",
     "native-mmap": "native + MALLOC_MMAP_THRESHOLD_=131072",
-    "native-turbo": "native, libjavajpeg.so on libjpeg-turbo (bench only)",
+    "native-ijg": "native, the JDK's bundled IJG libjpeg instead of libjpeg-turbo (as before)",
 }
 
 
-def turbo_native(native: Path) -> Path | None:
-    """A copy of the native binary whose libjavajpeg.so is the system JDK's, if that one is linked to a shared
-    libjpeg (Debian's: libjpeg62-turbo, SIMD). The binary loads its AWT/ImageIO libraries from its own folder."""
-    java_home = Path(subprocess.run(["java", "-XshowSettings:properties", "-version"], capture_output=True,
-                                    text=True).stderr.split("java.home = ")[1].split()[0])
-    lib = java_home / "lib" / "libjavajpeg.so"
+def ijg_native(native: Path) -> Path | None:
+    """A copy of the native binary with the libjavajpeg.so of the JDK that built it (Temurin's bundles IJG libjpeg
+    6b): what decoding cost before the build shipped libjpeg-turbo. The binary loads ImageIO's library from its own
+    folder."""
+    jdk = Path(os.environ.get("JAVA_HOME_NATIVE", "/usr/lib/jvm/temurin-25-jdk-amd64"))
+    lib = jdk / "lib" / "libjavajpeg.so"
     if not lib.exists():
         return None
-    ldd = subprocess.run(["ldd", str(lib)], capture_output=True, text=True).stdout
-    if "libjpeg.so" not in ldd:
-        return None
-    out = WORK / "native-turbo"
+    out = WORK / "native-ijg"
     out.mkdir(exist_ok=True)
-    for f in native.parent.glob("*.so"):
+    for f in native.parent.glob("*.so*"):
         shutil.copy2(f, out / f.name)
     shutil.copy2(native, out / native.name)
     shutil.copy2(lib, out / "libjavajpeg.so")
@@ -433,12 +431,12 @@ def run_threads(n, args, photos, bodies, tens, jar, native, weights, results):
     variants = {name: (cmd, None) for name, cmd in cmds.items()}
     if "native" in cmds and n == args.threads[0]:
         for vname, v in SERVER_VARIANTS.items():
-            if v.get("turbo"):
-                turbo = turbo_native(native)
-                if turbo is None:
-                    log("no system libjavajpeg.so linked to a shared libjpeg: skipping native-turbo")
+            if v.get("ijg"):
+                ijg = ijg_native(native)
+                if ijg is None:
+                    log("no libjavajpeg.so in the native build JDK ($JAVA_HOME_NATIVE): skipping native-ijg")
                     continue
-                variants[vname] = (server_cmds(jar, turbo)["native"], None)
+                variants[vname] = (server_cmds(jar, ijg)["native"], None)
             else:
                 variants[vname] = (cmds["native"], v["env"])
     for name, (cmd, extra) in variants.items():
@@ -775,12 +773,12 @@ def cost_table(results, args) -> None:
     n = str(args.threads[0])
     rows = []
     cold = results.get("cold_starts", {})
-    for srv in ("native", "native-turbo", "jvm"):
+    for srv in ("native", "native-ijg", "jvm"):
         c = f"{srv}:12mp"
         if c not in T[n]["samples"]:
             continue
         warm = med([s["total"] for s in T[n]["samples"][c]])
-        cs = cold.get("native" if srv == "native-turbo" else srv)  # same start-up; the first photo decodes faster
+        cs = cold.get("native" if srv == "native-ijg" else srv)  # same start-up; only decoding differs
         cold_ms = med([r["s"] * 1000 for r in cs]) if cs else float("nan")
         hwm = max((r.get("hwm_mb") or 0) for r in cs) if cs else 0
         hwm = max(hwm, T[n]["rss"][srv].get("VmHWM", 0))
@@ -794,7 +792,7 @@ def cost_table(results, args) -> None:
             gbs = mb / 1024 * dur_s
             usd = 1e6 * (gbs * PRICE[arch] + PRICE["request"])
             name = (f"{srv} {arch}" + (f" (estimate: {ARM_DURATION}× duration)" if arch == "arm64" else "")
-                    + (" (libjpeg-turbo: not shipped yet)" if srv == "native-turbo" else ""))
+                    + (" (IJG libjpeg, as before)" if srv == "native-ijg" else ""))
             rows.append({"name": name, "mb": mb, "warm_ms": warm * factor, "cold_ms": cold_ms * factor, "gbs": gbs,
                          "usd": usd,
                          "peak_mb": hwm})

@@ -22,7 +22,8 @@ DEMO = REPO_ROOT / "models" / "efficientnetb4-demo" / "1"
 LEVELS = {"disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
           "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
           "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
-RECORD_KEYS = {"file", "sha256", "sampledSha256", "bytes", "savedAt", "openWith", "requires", "producedBy", "parity"}
+RECORD_KEYS = {"file", "sha256", "sampledSha256", "bytes", "externalData", "savedAt", "openWith", "requires",
+               "producedBy", "parity"}
 
 
 def host_block_size():
@@ -106,10 +107,16 @@ def check_records(d):
     records = spec["runtimeGraphs"]
     assert [r["file"] for r in records] == expected_files()
     assert sorted(p.name for p in d.glob("model.opt-*.onnx")) == sorted(expected_files())
+    assert sorted(p.name for p in d.glob("model.opt-*.data")) == sorted(f + ".data" for f in expected_files())
     for r in records:
         assert set(r) == RECORD_KEYS
         path = d / r["file"]
         assert r["sha256"] == _sha(path) and r["bytes"] == path.stat().st_size
+        data = r["externalData"]
+        assert data["file"] == r["file"] + ".data"
+        assert data["sha256"] == _sha(d / data["file"]) and data["bytes"] == (d / data["file"]).stat().st_size
+        # the weights are outside the graph: onnxruntime maps them instead of copying them out of the protobuf
+        assert data["bytes"] > 4 * r["bytes"]
         assert r["producedBy"] == f"onnxruntime {ort.__version__}"
         if "nchwc" in r["file"]:
             assert (r["savedAt"], r["openWith"]) == ("all", "disabled")
@@ -216,6 +223,8 @@ def test_committed_demo_runtime_graphs_match_their_spec():
     for r in records:
         path = DEMO / r["file"]
         assert r["sha256"] == _sha(path) and r["bytes"] == path.stat().st_size, r["file"]
+        data = DEMO / r["externalData"]["file"]
+        assert r["externalData"]["sha256"] == _sha(data), data
         assert r["parity"]["maxAbsDiffProbability"] <= r["parity"]["tolerance"]
         if r["requires"].get("nchwcBlockSize", host_block_size()) == host_block_size():  # runnable here
             got = _probabilities(path, r["openWith"], x)

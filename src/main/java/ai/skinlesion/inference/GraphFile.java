@@ -1,25 +1,17 @@
 package ai.skinlesion.inference;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
- * One ONNX file the service may open: model.onnx or one of its pre-optimised runtime graphs, with what
- * model.json says about it.
+ * One ONNX file the service may open, model.onnx or one of its pre-optimised runtime graphs, with the file that
+ * holds its weights where they are kept outside the graph (ONNX external data, which ONNX Runtime maps into memory
+ * instead of copying out of the protobuf).
  *
+ * @param name the graph's file name, as model.json gives it
+ * @param externalData null when the weights are inside the graph
  * @param openWith the ONNX Runtime optimisation level the session applies on top of what the file holds
  */
-public record GraphFile(String name, Path path, String sha256, String sampledSha256, Long bytes, String openWith) {
+public record GraphFile(String name, DescribedFile graph, DescribedFile externalData, String openWith) {
 
     /** How much of the file is hashed at start-up before it is opened. */
     public enum Integrity {
@@ -34,110 +26,23 @@ public record GraphFile(String name, Path path, String sha256, String sampledSha
         FULL
     }
 
-    static final int SAMPLE_BLOCKS = 64;
-    static final int SAMPLE_BLOCK_BYTES = 4096;
+    public Path path() {
+        return graph.path();
+    }
 
-    /** Checks the file is the one model.json describes; falls back to the full hash where no sample hash is recorded. */
+    /** Checks the graph and its weights file against model.json. */
     public void verify(Integrity integrity) {
-        if (!Files.isRegularFile(path)) {
-            throw new InvalidModelException("model file " + path.toAbsolutePath() + " does not exist");
-        }
-        long size = size();
-        if (bytes != null && size != bytes) {
-            throw mismatch("is " + size + " bytes", bytes + " bytes");
-        }
-        if (integrity == Integrity.SAMPLED && sampledSha256 != null) {
-            String actual = sampledSha256(path);
-            if (!actual.equals(sampledSha256)) {
-                throw mismatch("has sampledSha256 " + actual, sampledSha256);
-            }
-            return;
-        }
-        String actual = sha256(path);
-        if (!actual.equals(sha256)) {
-            throw mismatch("has sha256 " + actual, sha256);
+        graph.verify(integrity);
+        if (externalData != null) {
+            externalData.verify(integrity);
         }
     }
 
-    /**
-     * Reads the file once, discarding it, so that ONNX Runtime then reads it from the page cache: run on a second
-     * core while the first loads ONNX Runtime's library, it takes the storage's latency off the session's path
-     * (a Lambda layer's files are not in memory at a cold start). Failures are left to {@link #verify}.
-     */
+    /** Reads both files once so that ONNX Runtime finds them in the page cache (see DescribedFile.readAhead). */
     public void readAhead() {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-            while (channel.read(buffer) >= 0) {
-                buffer.clear();
-            }
-        } catch (IOException | RuntimeException e) {
-            // verify() names the problem on the main path
+        if (externalData != null) {
+            externalData.readAhead();
         }
-    }
-
-    private InvalidModelException mismatch(String actual, String expected) {
-        return new InvalidModelException(path + " " + actual + " but " + ModelDirectory.SPEC_FILE + " says " + expected
-                + ": the model and its spec do not belong together");
-    }
-
-    private long size() {
-        try {
-            return Files.size(path);
-        } catch (IOException e) {
-            throw new InvalidModelException("cannot read model file " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The sha256 of the whole file. */
-    static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256Digest())) {
-            byte[] buffer = new byte[1 << 16];
-            while (in.read(buffer) >= 0) {
-                // reading feeds the digest
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchFileException e) {
-            throw new InvalidModelException("model file " + file.toAbsolutePath() + " does not exist");
-        } catch (IOException e) {
-            throw new InvalidModelException("cannot read model file " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * sha256 over the file size (8 bytes, big-endian), then {@value #SAMPLE_BLOCKS} blocks of
-     * min({@value #SAMPLE_BLOCK_BYTES}, size) bytes at offsets floor(i * (size - block) / 63), i = 0..63.
-     * model-export computes the same (spec.py, sampled_sha256).
-     */
-    static String sampledSha256(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            int block = (int) Math.min(SAMPLE_BLOCK_BYTES, size);
-            MessageDigest digest = sha256Digest();
-            digest.update(ByteBuffer.allocate(Long.BYTES).putLong(size).array());
-            ByteBuffer buffer = ByteBuffer.allocate(block);
-            for (int i = 0; i < SAMPLE_BLOCKS; i++) {
-                long offset = Math.floorDiv(i * (size - block), SAMPLE_BLOCKS - 1);
-                buffer.clear();
-                while (buffer.hasRemaining()) {
-                    if (channel.read(buffer, offset + buffer.position()) < 0) {
-                        throw new IOException("file shrank while it was read");
-                    }
-                }
-                digest.update(buffer.array(), 0, block);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchFileException e) {
-            throw new InvalidModelException("model file " + file.toAbsolutePath() + " does not exist");
-        } catch (IOException e) {
-            throw new InvalidModelException("cannot read model file " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        graph.readAhead();
     }
 }

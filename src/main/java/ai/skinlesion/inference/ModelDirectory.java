@@ -62,8 +62,8 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
 
     private static List<GraphFile> candidates(Path dir, ModelSpec spec, Path modelFile, String choice,
             CpuFeatures cpu) {
-        GraphFile original = new GraphFile(spec.model().file(), modelFile, spec.model().sha256(),
-                spec.model().sampledSha256(), spec.model().bytes(), "all");
+        GraphFile original = new GraphFile(spec.model().file(), new DescribedFile(modelFile, spec.model().sha256(),
+                spec.model().sampledSha256(), spec.model().bytes()), null, "all");
         List<GraphFile> graphs = new ArrayList<>();
         for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
             boolean chosen = AUTO.equals(choice) || g.file().equals(choice);
@@ -77,13 +77,17 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
                 LOG.debugf("%s is for %s; this CPU is %s", g.file(), g.requires(), cpu);
                 continue;
             }
-            Path file = dir.resolve(g.file());
-            if (AUTO.equals(choice) && !Files.isRegularFile(file)) {
+            DescribedFile file = new DescribedFile(dir.resolve(g.file()), g.sha256(), g.sampledSha256(), g.bytes());
+            ModelSpec.ExternalData d = g.externalData();
+            DescribedFile data = d == null ? null
+                    : new DescribedFile(dir.resolve(d.file()), d.sha256(), d.sampledSha256(), d.bytes());
+            if (AUTO.equals(choice) && !(Files.isRegularFile(file.path())
+                    && (data == null || Files.isRegularFile(data.path())))) {
                 // a deployment may leave a graph out (e.g. a Lambda layer kept under the size limit)
-                LOG.infof("%s is listed in %s but not in %s; skipping it", g.file(), SPEC_FILE, dir);
+                LOG.infof("%s is listed in %s but not (whole) in %s; skipping it", g.file(), SPEC_FILE, dir);
                 continue;
             }
-            graphs.add(new GraphFile(g.file(), file, g.sha256(), g.sampledSha256(), g.bytes(), g.openWith()));
+            graphs.add(new GraphFile(g.file(), file, data, g.openWith()));
         }
         if (AUTO.equals(choice) ? Files.isRegularFile(modelFile) || graphs.isEmpty()
                 : spec.model().file().equals(choice)) {

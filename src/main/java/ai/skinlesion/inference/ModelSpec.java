@@ -13,7 +13,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
         ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
-        ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class })
+        ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class,
+        ModelSpec.ExternalData.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,
@@ -42,8 +43,13 @@ public record ModelSpec(
      * on which CPUs the saved layout is valid (empty: any).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record RuntimeGraph(String file, String sha256, Long bytes, String sampledSha256, String savedAt,
-            String openWith, Requires requires) {
+    public record RuntimeGraph(String file, String sha256, Long bytes, String sampledSha256, ExternalData externalData,
+            String savedAt, String openWith, Requires requires) {
+    }
+
+    /** The file beside a runtime graph that holds its weights (ONNX external data), which ONNX Runtime maps in. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ExternalData(String file, String sha256, Long bytes, String sampledSha256) {
     }
 
     /** @param nchwcBlockSize the blocked layout ONNX Runtime's NCHWc transformer used: 16 (AVX-512F), 8 (AVX2) */

@@ -122,17 +122,10 @@ public final class ModelSpecValidator {
         for (int i = 0; i < spec.runtimeGraphs().size(); i++) {
             ModelSpec.RuntimeGraph g = spec.runtimeGraphs().get(i);
             String at = "runtimeGraphs[" + i + "].";
-            if (g.file() == null || g.file().isBlank() || g.file().contains("/") || g.file().contains("\\")) {
-                problems.add(at + "file must name a file in the model directory, not " + quoted(g.file()));
-            }
-            if (g.sha256() == null || !g.sha256().matches(HEX64)) {
-                problems.add(at + "sha256 must be 64 lower-case hex digits");
-            }
-            if (g.bytes() == null || g.bytes() <= 0) {
-                problems.add(at + "bytes must be the file's size");
-            }
-            if (g.sampledSha256() != null && !g.sampledSha256().matches(HEX64)) {
-                problems.add(at + "sampledSha256 must be 64 lower-case hex digits");
+            checkFile(at, g.file(), g.sha256(), g.bytes(), g.sampledSha256(), problems);
+            ModelSpec.ExternalData data = g.externalData();
+            if (data != null) {
+                checkFile(at + "externalData.", data.file(), data.sha256(), data.bytes(), data.sampledSha256(), problems);
             }
             if (!OPTIMIZATION_LEVELS.contains(g.openWith())) {
                 problems.add(at + "openWith must be one of " + OPTIMIZATION_LEVELS + ", not " + quoted(g.openWith()));
@@ -144,6 +137,23 @@ public final class ModelSpecValidator {
             if (r != null && r.nchwcBlockSize() != null && r.nchwcBlockSize() != 8 && r.nchwcBlockSize() != 16) {
                 problems.add(at + "requires.nchwcBlockSize must be 8 or 16, not " + r.nchwcBlockSize());
             }
+        }
+    }
+
+    /** A file of the model directory as a runtime graph entry describes it. */
+    private static void checkFile(String at, String file, String sha256, Long bytes, String sampledSha256,
+            List<String> problems) {
+        if (file == null || file.isBlank() || file.contains("/") || file.contains("\\")) {
+            problems.add(at + "file must name a file in the model directory, not " + quoted(file));
+        }
+        if (sha256 == null || !sha256.matches(HEX64)) {
+            problems.add(at + "sha256 must be 64 lower-case hex digits");
+        }
+        if (bytes == null || bytes <= 0) {
+            problems.add(at + "bytes must be the file's size");
+        }
+        if (sampledSha256 != null && !sampledSha256.matches(HEX64)) {
+            problems.add(at + "sampledSha256 must be 64 lower-case hex digits");
         }
     }
 

@@ -37,14 +37,18 @@ class ModelDirectoryTest {
                 JSON.createObjectNode().put("arch", "amd64").put("nchwcBlockSize", 16)));
         graphs.add(graph("model.opt-portable.onnx", "extended", "all").set("requires", JSON.createObjectNode()));
         Files.writeString(dir.resolve("model.json"), JSON.writeValueAsString(spec));
-        for (String f : List.of("model.onnx", "model.opt-amd64-nchwc16.onnx", "model.opt-portable.onnx")) {
+        for (String f : List.of("model.onnx", "model.opt-amd64-nchwc16.onnx", "model.opt-amd64-nchwc16.onnx.data",
+                "model.opt-portable.onnx", "model.opt-portable.onnx.data")) {
             Files.writeString(dir.resolve(f), f);
         }
     }
 
     private static ObjectNode graph(String file, String savedAt, String openWith) {
-        return JSON.createObjectNode().put("file", file).put("sha256", "a".repeat(64)).put("bytes", 10)
+        ObjectNode graph = JSON.createObjectNode().put("file", file).put("sha256", "a".repeat(64)).put("bytes", 10)
                 .put("savedAt", savedAt).put("openWith", openWith);
+        graph.set("externalData", JSON.createObjectNode().put("file", file + ".data").put("sha256", "b".repeat(64))
+                .put("bytes", 20));
+        return graph;
     }
 
     private List<String> candidates(String choice, CpuFeatures cpu) {
@@ -70,6 +74,18 @@ class ModelDirectoryTest {
         Files.delete(dir.resolve("model.opt-amd64-nchwc16.onnx"));
         Files.delete(dir.resolve("model.onnx"));
         assertEquals(List.of("model.opt-portable.onnx"), candidates(ModelDirectory.AUTO, AVX512));
+    }
+
+    @Test
+    void aGraphWithoutItsWeightsFileIsSkipped() throws IOException {
+        Files.delete(dir.resolve("model.opt-amd64-nchwc16.onnx.data"));
+        assertEquals(List.of("model.opt-portable.onnx", "model.onnx"), candidates(ModelDirectory.AUTO, AVX512));
+    }
+
+    @Test
+    void eachGraphKnowsItsWeightsFile() {
+        GraphFile first = ModelDirectory.load(dir, JSON, ModelDirectory.AUTO, AVX512).graphs().get(0);
+        assertEquals(dir.resolve("model.opt-amd64-nchwc16.onnx.data"), first.externalData().path());
     }
 
     @Test

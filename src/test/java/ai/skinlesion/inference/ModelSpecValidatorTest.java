@@ -48,21 +48,23 @@ class ModelSpecValidatorTest {
     @Test
     void acceptsRuntimeGraphsInVersion2() {
         ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
-                null, "extended", "all", new ModelSpec.Requires(null, null));
+                null, new ModelSpec.ExternalData("model.opt-portable.onnx.data", "b".repeat(64), 20L, null), "extended",
+                "all", new ModelSpec.Requires(null, null));
         assertDoesNotThrow(() -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
     }
 
     @Test
     void namesEveryWrongRuntimeGraphField() {
-        ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("../elsewhere.onnx", "XYZ", null, "short", "all",
-                "fastest", new ModelSpec.Requires("sparc", 3));
+        ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("../elsewhere.onnx", "XYZ", null, "short",
+                new ModelSpec.ExternalData("sub/w.data", null, 0L, null), "all", "fastest", new ModelSpec.Requires("sparc", 3));
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
         String m = e.getMessage();
         for (String field : new String[] { "runtimeGraphs[0].file", "runtimeGraphs[0].sha256", "runtimeGraphs[0].bytes",
                 "runtimeGraphs[0].sampledSha256", "runtimeGraphs[0].openWith", "runtimeGraphs[0].requires.arch",
-                "runtimeGraphs[0].requires.nchwcBlockSize" }) {
+                "runtimeGraphs[0].requires.nchwcBlockSize", "runtimeGraphs[0].externalData.file",
+                "runtimeGraphs[0].externalData.sha256", "runtimeGraphs[0].externalData.bytes" }) {
             assertTrue(m.contains(field), field + " in " + m);
         }
     }
@@ -70,7 +72,7 @@ class ModelSpecValidatorTest {
     @Test
     void refusesRuntimeGraphsInVersion1AndUnknownVersions() {
         ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
-                null, "extended", "all", null);
+                null, null, "extended", "all", null);
         String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 1, List.of(graph)))).getMessage();
         assertTrue(m.contains("runtimeGraphs"), m);

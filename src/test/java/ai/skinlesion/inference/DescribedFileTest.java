@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The start-up check tells the described file from a truncated, overwritten or different one. */
-class GraphFileTest {
+class DescribedFileTest {
 
     @TempDir
     Path dir;
@@ -28,21 +28,20 @@ class GraphFileTest {
         return Files.write(dir.resolve(name), bytes);
     }
 
-    private static GraphFile describing(Path file) throws IOException {
-        return new GraphFile(file.getFileName().toString(), file, GraphFile.sha256(file), GraphFile.sampledSha256(file),
-                Files.size(file), "all");
+    private static DescribedFile describing(Path file) throws IOException {
+        return new DescribedFile(file, DescribedFile.sha256(file), DescribedFile.sampledSha256(file), Files.size(file));
     }
 
     @Test
     void theDescribedFilePassesBothChecks() throws IOException {
-        GraphFile graph = describing(file("model.onnx", 3_000_000, 1));
+        DescribedFile graph = describing(file("model.onnx", 3_000_000, 1));
         assertDoesNotThrow(() -> graph.verify(GraphFile.Integrity.SAMPLED));
         assertDoesNotThrow(() -> graph.verify(GraphFile.Integrity.FULL));
     }
 
     @Test
     void anotherExportOfTheSameSizeIsRefused() throws IOException {
-        GraphFile described = describing(file("model.onnx", 3_000_000, 1));
+        DescribedFile described = describing(file("model.onnx", 3_000_000, 1));
         file("model.onnx", 3_000_000, 2); // same size, other weights, as another fold of the same architecture
         InvalidModelException e = assertThrows(InvalidModelException.class,
                 () -> described.verify(GraphFile.Integrity.SAMPLED));
@@ -52,7 +51,7 @@ class GraphFileTest {
     @Test
     void aTruncatedFileIsRefusedFromItsSize() throws IOException {
         Path path = file("model.onnx", 3_000_000, 1);
-        GraphFile described = describing(path);
+        DescribedFile described = describing(path);
         try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
             f.setLength(2_000_000);
         }
@@ -63,7 +62,7 @@ class GraphFileTest {
     @Test
     void aChangedSampledBlockIsSeenAndTheFullHashSeesAnyByte() throws IOException {
         Path path = file("model.onnx", 3_000_000, 1);
-        GraphFile described = describing(path);
+        DescribedFile described = describing(path);
         try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
             f.seek(0); // block 0 is always sampled
             f.write(~f.read());
@@ -75,7 +74,7 @@ class GraphFileTest {
     @Test
     void withoutARecordedSampleTheFullHashIsUsed() throws IOException {
         Path path = file("model.onnx", 300_000, 1);
-        GraphFile noSample = new GraphFile("model.onnx", path, GraphFile.sha256(path), null, Files.size(path), "all");
+        DescribedFile noSample = new DescribedFile(path, DescribedFile.sha256(path), null, Files.size(path));
         try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
             f.seek(150_001); // between sampled blocks? the full hash sees it wherever it is
             f.write(~f.read());
@@ -87,13 +86,13 @@ class GraphFileTest {
     void smallFilesAreSampledWhole() throws IOException {
         Path a = file("a.onnx", 100, 1);
         Path b = file("b.onnx", 100, 2);
-        assertNotEquals(GraphFile.sampledSha256(a), GraphFile.sampledSha256(b));
-        assertEquals(GraphFile.sampledSha256(a), GraphFile.sampledSha256(a));
+        assertNotEquals(DescribedFile.sampledSha256(a), DescribedFile.sampledSha256(b));
+        assertEquals(DescribedFile.sampledSha256(a), DescribedFile.sampledSha256(a));
     }
 
     @Test
     void aMissingFileIsNamed() {
-        GraphFile missing = new GraphFile("model.onnx", dir.resolve("model.onnx"), "0".repeat(64), null, 1L, "all");
+        DescribedFile missing = new DescribedFile(dir.resolve("model.onnx"), "0".repeat(64), null, 1L);
         assertTrue(assertThrows(InvalidModelException.class, () -> missing.verify(GraphFile.Integrity.SAMPLED))
                 .getMessage().contains("does not exist"));
     }
@@ -104,10 +103,12 @@ class GraphFileTest {
         Path demo = Path.of("models/efficientnetb4-demo/1");
         ModelSpec spec = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readValue(demo.resolve("model.json").toFile(), ModelSpec.class);
-        assertEquals(spec.model().sampledSha256(), GraphFile.sampledSha256(demo.resolve(spec.model().file())));
+        assertEquals(spec.model().sampledSha256(), DescribedFile.sampledSha256(demo.resolve(spec.model().file())));
         assertFalse(spec.runtimeGraphs().isEmpty());
         for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
-            assertEquals(g.sampledSha256(), GraphFile.sampledSha256(demo.resolve(g.file())), g.file());
+            assertEquals(g.sampledSha256(), DescribedFile.sampledSha256(demo.resolve(g.file())), g.file());
+            assertEquals(g.externalData().sampledSha256(),
+                    DescribedFile.sampledSha256(demo.resolve(g.externalData().file())), g.externalData().file());
         }
     }
 }
