@@ -5,6 +5,8 @@
 # Contenders, all in the same rounds in a rotating order, so that all see the same machine load:
 #   native                  the shipped function: runtime graph for this CPU, sampled integrity check, decoding
 #                           warm-up beside session creation (the defaults), on the demo model
+#   native, portable graph  the same, forced onto the portable runtime graph: what a CPU gets that the
+#                           CPU-specific one does not fit (arm64; AVX2 when only an AVX-512 one was exported)
 #   native, as before       the same binary configured the way the function started until now: model.onnx
 #                           optimised at every start, full sha256, a warm-up prediction before ready
 #   native, B4 float32      the shipped function on a full-size float32 EfficientNetB4 (70 MB) exported by
@@ -46,7 +48,7 @@ COMMON=(--env MELANOMA_MODEL_INTRA_OP_THREADS=1)
 NATIVE_ENV=(--env MALLOC_MMAP_THRESHOLD_=131072)
 BEFORE=(--env MELANOMA_MODEL_GRAPH=model.onnx --env MELANOMA_MODEL_INTEGRITY=full --env MELANOMA_MODEL_WARM_UP=full)
 
-contenders=("native" "native, as before")
+contenders=("native" "native, portable graph" "native, as before")
 [ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, as before")
 [ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
 
@@ -61,6 +63,7 @@ for i in $(seq "$RUNS"); do
       *) cmd=("$NATIVE"); args+=("${NATIVE_ENV[@]}") ;;
     esac
     case "$name" in *"as before"*) args+=("${BEFORE[@]}") ;; esac
+    case "$name" in *"portable graph"*) args+=(--env MELANOMA_MODEL_GRAPH=model.opt-portable.onnx) ;; esac
     case "$name" in *B4*) args+=(--env "MELANOMA_MODEL_DIR=$B4") ;; esac
     json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
     echo "$name	$json" | tee -a "$results" >&2
