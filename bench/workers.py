@@ -147,10 +147,16 @@ def demo_weights(args) -> None:
         raise SystemExit("the TensorFlow peer needs the model's Keras source; only the demo can be regenerated here")
     model = demo_model(int(src["seed"]), src["arch"], int(src["imageSize"]), progress=lambda m: print(m, file=sys.stderr))
     digest = weights_digest(model)
-    if digest != src["weightsDigest"]:
-        raise SystemExit(f"regenerated weights digest {digest} != model.json's {src['weightsDigest']}")
+    # The BatchNorm statistics come from a float training-mode pass, which rounds differently on another CPU: then
+    # the weights differ slightly from the demo's, the graph and so the speed do not. Said, not fatal: the Keras
+    # peer is timed, never compared for its answers.
+    same = digest == src["weightsDigest"]
+    if not same:
+        print(f"note: regenerated weights digest {digest} != model.json's {src['weightsDigest']} (another CPU)",
+              file=sys.stderr)
     model.save_weights(args.out)
-    reply({"weights": args.out, "weightsDigest": digest, "arch": src["arch"], "size": int(src["imageSize"])})
+    reply({"weights": args.out, "weightsDigest": digest, "sameAsDemo": same, "arch": src["arch"],
+           "size": int(src["imageSize"])})
 
 
 def main() -> None:
