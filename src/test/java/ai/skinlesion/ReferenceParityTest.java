@@ -39,7 +39,7 @@ import ai.skinlesion.preprocess.Preprocessor;
 
 /**
  * The service's decoding and preprocessing against model-export's reference (TensorFlow ops), on the real
- * photos: for every image, the 384x384 tensor must be within a mean of 1.0 levels of the reference's and the
+ * photos: for every image, the 384x384 tensor must be within one level of the reference's in every pixel (mean 0.01) and the
  * probability within 1e-3 of what the source Keras model gave in TensorFlow. The fixtures are written by
  * {@code melanoma-export reference} (src/test/resources/reference/<model>/). A summary with the worst image
  * goes to target/parity-report.txt.
@@ -47,7 +47,9 @@ import ai.skinlesion.preprocess.Preprocessor;
 class ReferenceParityTest {
 
     private static final String FIXTURES = "/reference/efficientnetb4-demo/";
-    private static final double MAX_MEAN_ABS_PIXEL_DIFF = 1.0;
+    /** Rounding: a float sum that lands within an ulp of .5 may round the other way, by one level, in a few pixels. */
+    private static final double MAX_MEAN_ABS_PIXEL_DIFF = 0.01;
+    private static final int MAX_ABS_PIXEL_DIFF = 1;
     private static final double MAX_ABS_PROBABILITY_DIFF = 1e-3;
     /** Formats the reference reads but this service refuses by design (docs/DESIGN.md). */
     private static final Set<ImageFormat> REFUSED_BY_DESIGN = Set.of(ImageFormat.WEBP, ImageFormat.GIF, ImageFormat.BMP);
@@ -139,8 +141,8 @@ class ReferenceParityTest {
                     worstPixel = mean;
                     worstPixelImage = file;
                 }
-                if (mean > MAX_MEAN_ABS_PIXEL_DIFF) {
-                    failures.add(file + ": mean |dpixel| " + mean);
+                if (mean > MAX_MEAN_ABS_PIXEL_DIFF || max > MAX_ABS_PIXEL_DIFF) {
+                    failures.add(file + ": mean |dpixel| " + mean + ", max " + max);
                 }
                 line = String.format("%-48s %9.4f %9d %7s", file, mean, max, identical);
             } else {

@@ -5,8 +5,8 @@ import ai.skinlesion.decode.RgbImage;
 /**
  * Resizes as TensorFlow's {@code tf.image.resize(..., antialias=True)} does (its ScaleAndTranslate kernel):
  * when shrinking, the kernel widens by the scale so every source pixel contributes, which is what keeps a
- * 1500 px crop from aliasing on its way to 384 px. Columns first, then rows, in float, as TensorFlow does,
- * so the two agree to the last bit or so.
+ * 1500 px crop from aliasing on its way to 384 px. Rows first, then columns, in float, as TensorFlow does,
+ * so that the two agree to the last bit.
  */
 public final class Resize {
 
@@ -24,18 +24,39 @@ public final class Resize {
 
     /** Returns outHeight × outWidth × 3 floats, row by row. */
     public float[] apply(RgbImage image) {
-        Spans columns = spans(image.width(), outWidth);
         Spans rows = spans(image.height(), outHeight);
-        float[] intermediate = resizeColumns(image, columns);
-        return resizeRows(intermediate, image.height(), rows);
+        Spans columns = spans(image.width(), outWidth);
+        float[] intermediate = resizeRows(image, rows);
+        return resizeColumns(intermediate, image.width(), columns);
     }
 
-    private float[] resizeColumns(RgbImage image, Spans columns) {
+    /**
+     * The vertical pass first, as TensorFlow's ScaleAndTranslate does: an intermediate of outHeight × inWidth,
+     * each row the weighted sum of whole input rows, tap by tap. Its inner loop runs along a row, which keeps it
+     * simple enough for an ahead-of-time compiler too.
+     */
+    private float[] resizeRows(RgbImage image, Spans rows) {
         byte[] src = image.rgb();
-        int inWidth = image.width();
-        float[] out = new float[image.height() * outWidth * 3];
+        int rowLength = image.width() * 3;
+        float[] out = new float[outHeight * rowLength];
+        for (int y = 0; y < outHeight; y++) {
+            int outRow = y * rowLength;
+            int base = y * rows.size;
+            for (int t = 0; t < rows.lengths[y]; t++) {
+                float w = rows.weights[base + t];
+                int inRow = (rows.starts[y] + t) * rowLength;
+                for (int i = 0; i < rowLength; i++) {
+                    out[outRow + i] += (src[inRow + i] & 0xFF) * w;
+                }
+            }
+        }
+        return out;
+    }
+
+    private float[] resizeColumns(float[] in, int inWidth, Spans columns) {
+        float[] out = new float[outHeight * outWidth * 3];
         int o = 0;
-        for (int y = 0; y < image.height(); y++) {
+        for (int y = 0; y < outHeight; y++) {
             int rowStart = y * inWidth * 3;
             for (int x = 0; x < outWidth; x++) {
                 float r = 0;
@@ -46,30 +67,13 @@ public final class Resize {
                 for (int t = 0; t < columns.lengths[x]; t++) {
                     float w = columns.weights[base + t];
                     int s = rowStart + (start + t) * 3;
-                    r += (src[s] & 0xFF) * w;
-                    g += (src[s + 1] & 0xFF) * w;
-                    b += (src[s + 2] & 0xFF) * w;
+                    r += in[s] * w;
+                    g += in[s + 1] * w;
+                    b += in[s + 2] * w;
                 }
                 out[o++] = r;
                 out[o++] = g;
                 out[o++] = b;
-            }
-        }
-        return out;
-    }
-
-    private float[] resizeRows(float[] in, int inHeight, Spans rows) {
-        int rowLength = outWidth * 3;
-        float[] out = new float[outHeight * rowLength];
-        for (int y = 0; y < outHeight; y++) {
-            int outRow = y * rowLength;
-            int base = y * rows.size;
-            for (int t = 0; t < rows.lengths[y]; t++) {
-                float w = rows.weights[base + t];
-                int inRow = (rows.starts[y] + t) * rowLength;
-                for (int i = 0; i < rowLength; i++) {
-                    out[outRow + i] += in[inRow + i] * w;
-                }
             }
         }
         return out;
