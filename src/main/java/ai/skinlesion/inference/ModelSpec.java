@@ -68,7 +68,8 @@ public record ModelSpec(
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Resize(String method, boolean antialias) {
+    /** @param antialias a Boolean, so that a missing field is refused rather than read as false */
+    public record Resize(String method, Boolean antialias) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -96,6 +96,9 @@ public final class ModelSpecValidator {
             if (p.resize() == null || !RESIZE_METHODS.contains(p.resize().method())) {
                 problems.add("input.preprocessing.resize.method must be one of " + RESIZE_METHODS);
             }
+            if (p.resize() != null && p.resize().antialias() == null) {
+                problems.add("input.preprocessing.resize.antialias is missing (true or false)");
+            }
             if (!"uint8".equals(p.quantize()) && !"none".equals(p.quantize())) {
                 problems.add("input.preprocessing.quantize must be \"uint8\" or \"none\", not " + quoted(p.quantize()));
             }

@@ -80,4 +80,13 @@ class ModelSpecValidatorTest {
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 3, List.of()))).getMessage();
         assertTrue(m.contains("specVersion must be 1 or 2"), m);
     }
+
+    @Test
+    void aMissingAntialiasIsRefusedNotReadAsFalse() {
+        ModelSpec.Preprocessing p = new ModelSpec.Preprocessing("apply", "drop", "replicate", "naive-inverted", 0.5,
+                new ModelSpec.Resize("bilinear", null), "uint8");
+        String m = assertThrows(InvalidModelException.class,
+                () -> ModelSpecValidator.validate(spec(p, "NHWC", 0.5))).getMessage();
+        assertTrue(m.contains("resize.antialias is missing"), m);
+    }
 }

@@ -1,7 +1,6 @@
 package ai.skinlesion.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,12 +11,17 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ai.skinlesion.config.ServiceConfig;
+import io.smallrye.config.WithDefault;
+
 /** ONNX Runtime's memory pattern is off by default, and switching it changes memory only, never the answer. */
 class SessionSettingsTest {
 
+    /** The default production reads: ServiceConfig's, not a convenience constructor's. */
     @Test
-    void memoryPatternIsOffByDefault() {
-        assertFalse(new SessionSettings(1, false).memoryPattern());
+    void memoryPatternIsOffByDefault() throws NoSuchMethodException {
+        WithDefault setting = ServiceConfig.Model.class.getMethod("memoryPattern").getAnnotation(WithDefault.class);
+        assertEquals("false", setting.value());
     }
 
     @Test
