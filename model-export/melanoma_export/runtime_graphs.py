@@ -151,9 +151,9 @@ def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
             continue
         worst = check(path, kind, facts, expected_io, x, reference, tolerance)
         data = path.with_name(path.name + DATA_SUFFIX)
+        weights = f" + {data.name} {data.stat().st_size / 1e6:.1f} MB" if data.exists() else ""
         progress(f"  {kind.file} (saved at {kind.saved_at}, opened at {kind.open_with}): "
-                 f"{path.stat().st_size / 1e6:.1f} MB + {data.name} {data.stat().st_size / 1e6:.1f} MB, "
-                 f"max |dprobability| {worst:.3g}: passed")
+                 f"{path.stat().st_size / 1e6:.1f} MB{weights}, max |dprobability| {worst:.3g}: passed")
         made.append((path, record(path, kind, worst, tolerance, len(x), input_kind, ort.__version__)))
     return made
 
@@ -162,10 +162,12 @@ def record(path: Path, kind: Kind, worst: float, tolerance: float, n_inputs: int
            ort_version: str) -> dict:
     """The graph's entry in the spec's ``runtimeGraphs`` (docs/MODEL_SPEC.md)."""
     data = path.with_name(path.name + DATA_SUFFIX)
+    # onnxruntime writes no weights file when no initializer reaches the threshold (a toy model)
+    external = ({"externalData": {"file": data.name, "sha256": sha256_file(str(data)),
+                                  "sampledSha256": sampled_sha256(str(data)), "bytes": data.stat().st_size}}
+                if data.exists() else {})
     return {"file": kind.file, "sha256": sha256_file(str(path)), "sampledSha256": sampled_sha256(str(path)),
-            "bytes": path.stat().st_size,
-            "externalData": {"file": data.name, "sha256": sha256_file(str(data)),
-                             "sampledSha256": sampled_sha256(str(data)), "bytes": data.stat().st_size},
+            "bytes": path.stat().st_size, **external,
             "savedAt": kind.saved_at, "openWith": kind.open_with, "requires": dict(kind.requires),
             "producedBy": f"onnxruntime {ort_version}",
             "parity": {"against": MODEL_FILE, "maxAbsDiffProbability": worst, "tolerance": tolerance,
@@ -176,11 +178,13 @@ def install(model_dir: str, made: list[tuple[Path, dict]]) -> list[dict]:
     """Place the produced graphs in ``model_dir`` (replacing same-named files), remove unlisted ones."""
     out = Path(model_dir)
     for path, rec in made:
-        for name in (rec["externalData"]["file"], rec["file"]):  # the weights first: the graph names them
+        names = ([rec["externalData"]["file"]] if "externalData" in rec else []) + [rec["file"]]
+        for name in names:  # the weights first: the graph names them
             partial = out / (name + ".partial")
             shutil.copyfile(path.with_name(name), partial)
             os.replace(partial, out / name)  # a reader of the directory never sees half a file
-    listed = {name for _, rec in made for name in (rec["file"], rec["externalData"]["file"])}
+    listed = {rec["file"] for _, rec in made} | {rec["externalData"]["file"] for _, rec in made
+                                                 if "externalData" in rec}
     for stale in out.glob(FILE_PATTERN):
         if stale.name not in listed:
             stale.unlink()
