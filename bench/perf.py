@@ -822,8 +822,15 @@ def targets(results, args) -> list[str]:
             c = f"{srv}:12mp"
             if c in S:
                 r = paired_ratio([s["ms"] for s in S[c]], [s["ms"] for s in S["a"]])
-                out.append(f"warm end to end, 12 MP JPEG ≤ 1.0×(a): {srv}, {n} thr: **{r:.2f}×** — "
-                           + ("met" if r <= 1.0 else "not met"))
+                if srv == "native":
+                    out.append(f"warm end to end, 12 MP JPEG ≤ 1.25×(a): native, {n} thr: **{r:.2f}×** — "
+                               + ("met" if r <= 1.25 else "not met"))
+                else:
+                    out.append(f"(no target) warm end to end, 12 MP JPEG: jvm, {n} thr: **{r:.2f}×** (a)")
+        if "native:12mp" in S and "jvm:12mp" in S:
+            r = paired_ratio([s["ms"] for s in S["native:12mp"]], [s["ms"] for s in S["jvm:12mp"]])
+            out.append(f"warm end to end, 12 MP JPEG, native ≤ JVM, {n} thr: **{r:.2f}×** the JVM — "
+                       + ("met" if r <= 1.0 else "not met"))
         r = paired_ratio([s["ms"] for s in S["java-base"]], [s["ms"] for s in S["a"]])
         line = f"Java inference alone ≤ Python onnxruntime's, {n} thr: **{r:.2f}×** (a)"
         if "a-nospin" in S:
@@ -879,8 +886,16 @@ def main() -> int:
     ap.add_argument("--rebuild", action="store_true", help="rebuild the JVM app and the native binary")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     ap.add_argument("--no-write", action="store_true", help="only target/bench/results.json, not the Markdown")
+    ap.add_argument("--render-only", action="store_true",
+                    help="measure nothing: render the last run's target/bench/results.json (same --threads) again")
     args = ap.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
+    if args.render_only:
+        results = json.loads((WORK / "results.json").read_text())
+        results["targets"] = targets(results, args)
+        write_section(Path(args.out), render(results, args))
+        log(f"rendered {args.out} from {WORK / 'results.json'}")
+        return 0
     t0 = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "logs").mkdir(exist_ok=True)
