@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 
 /**
  * What a runtime graph's {@code requires} is checked against: the CPU architecture and the block size ONNX
- * Runtime's NCHWc layout uses on this CPU. A graph saved with NCHWc blocks of 16 (AVX-512F) computes wrong
- * numbers where MLAS uses blocks of 8 (AVX2), so the block size must match exactly, not "at least".
+ * Runtime's NCHWc layout uses on this CPU. A graph saved for one block size is not valid where MLAS uses the
+ * other (a block-8 graph on an AVX-512 CPU fails its first run), so the block size must match exactly, not
+ * "at least".
  *
  * @param arch {@code amd64}, {@code aarch64} or what {@code os.arch} says
  * @param nchwcBlockSize 16 with AVX-512F, 8 with AVX2 + FMA, 0 where ONNX Runtime uses no NCHWc layout
