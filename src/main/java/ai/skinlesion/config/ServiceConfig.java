@@ -56,7 +56,7 @@ public interface ServiceConfig {
 
         /**
          * How the opened file is checked against model.json at start-up: {@code sampled} (its size and a sample
-         * hash, under a millisecond; the full sha256 is checked at export and packaging) or {@code full}.
+         * hash, under a millisecond; model-export checks the full sha256 when it writes the file) or {@code full}.
          */
         @WithDefault("sampled")
         GraphFile.Integrity integrity();

@@ -18,8 +18,8 @@ public record GraphFile(String name, DescribedFile graph, DescribedFile external
         /**
          * The size and 64 blocks of 4 KiB spread over the file: under a millisecond, and it tells one export from
          * another (weights differ everywhere) and a truncated or overwritten file. Hashing all of a 70 MB graph
-         * would cost a cold start more than opening it; the full sha256 is checked when the model is exported
-         * and packaged.
+         * would cost a cold start more than opening it; model-export checks the full sha256 when it writes the
+         * file, and {@link #FULL} checks it at start.
          */
         SAMPLED,
         /** The whole file's sha256, as model.json records it. */

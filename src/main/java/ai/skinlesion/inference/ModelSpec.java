@@ -67,8 +67,8 @@ public record ModelSpec(
             double centerCropFraction, Resize resize, String quantize) {
     }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     /** @param antialias a Boolean, so that a missing field is refused rather than read as false */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Resize(String method, Boolean antialias) {
     }
 

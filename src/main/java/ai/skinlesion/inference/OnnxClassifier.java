@@ -42,9 +42,9 @@ public final class OnnxClassifier implements AutoCloseable {
      * Loads ONNX Runtime's native library and creates its environment: a third of a cold start's session time,
      * which a caller can start on another thread before it knows which graph to open.
      */
-    public static void loadRuntime() {
+    public static OrtEnvironment loadRuntime() {
         OrtNativeLibrary.preferBesideExecutable();
-        OrtEnvironment.getEnvironment();
+        return OrtEnvironment.getEnvironment();
     }
 
     /** Opens the best graph of the directory (full hash of the one opened). */
@@ -58,8 +58,7 @@ public final class OnnxClassifier implements AutoCloseable {
      * that is not the one model.json describes stops start-up, since the deployment itself is broken.
      */
     public static OnnxClassifier open(ModelDirectory model, SessionSettings settings, GraphFile.Integrity integrity) {
-        loadRuntime();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = loadRuntime();
         List<GraphFile> graphs = model.graphs();
         for (int i = 0; i < graphs.size(); i++) {
             GraphFile graph = graphs.get(i);
