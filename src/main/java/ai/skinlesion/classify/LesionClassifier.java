@@ -59,10 +59,7 @@ public class LesionClassifier {
             long start = System.nanoTime();
             // Lambda's init phase has two vCPUs: ONNX Runtime's library loads on one while this thread reads the
             // spec, and the chosen graph's file is read ahead and a photo decoded on the other.
-            FutureTask<Void> runtime = inBackground("onnxruntime-load", () -> {
-                OnnxClassifier.loadRuntime();
-                return null;
-            });
+            FutureTask<?> runtime = inBackground("onnxruntime-load", OnnxClassifier::loadRuntime);
             CpuFeatures cpu = CpuFeatures.detect();
             this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
             this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
