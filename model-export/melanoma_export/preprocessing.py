@@ -22,7 +22,7 @@ Order (documented field by field in docs/MODEL_SPEC.md):
 4. ``tf.image.resize(..., method, antialias)`` to ``size x size`` (float32).
 5. ``quantize="uint8"``: ``tf.round`` (half to even), clip to 0..255, uint8 - training stored 8-bit
    JPEGs. (Training's JPEG re-encode of the crop itself is *not* reproduced: it is lossy, and a
-   service must not add loss; ``jpeg_roundtrip_effect`` measures what skipping it changes.)
+   service must not add loss; ``bench/preprocessing_effects.py`` measures what skipping it changes.)
 6. normalisation (``to_model_input``): ``x = (pixel * scale - mean[c]) / std[c]``.
 """
 

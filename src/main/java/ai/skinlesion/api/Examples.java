@@ -6,6 +6,10 @@ final class Examples {
     private Examples() {
     }
 
+    /**
+     * A 4032 x 3024 photo as displayed (EXIF orientation applied) and the demo model's centre crop of 0.5: a side of
+     * floor(0.5 x 3024 + 0.5) = 1512, at ((4032 - 1512) / 2, (3024 - 1512) / 2) = (1260, 756); CenterCrop computes it.
+     */
     static final String PREDICTION = """
             {
               "malignantProbability": 0.0734,
@@ -13,7 +17,7 @@ final class Examples {
               "threshold": 0.5,
               "model": {"name": "efficientnetb4-demo", "version": "1", "sha256": "9f2c...", "trained": false},
               "image": {"format": "image/jpeg", "width": 4032, "height": 3024, "exifOrientation": 6,
-                        "crop": {"left": 756, "top": 1008, "size": 1512}},
+                        "crop": {"left": 1260, "top": 756, "size": 1512}},
               "timingsMs": {"decode": 41.2, "preprocess": 14.9, "inference": 118.3, "total": 174.4},
               "disclaimer": "Not a diagnosis: ...",
               "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion."
