@@ -25,14 +25,14 @@ SIZE = 32
 
 
 def testdata_root() -> Path:
-    return Path(os.environ.get("MELANOMA_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
+    return Path(os.environ.get("TESTDATA_DIR", REPO_ROOT.parent / "shared" / "testdata"))
 
 
 @pytest.fixture(scope="session")
 def testdata() -> Path:
     root = testdata_root()
     if not (root / "dermoscopy").is_dir():
-        pytest.skip(f"test images not found at {root} (set MELANOMA_TESTDATA)")
+        pytest.skip(f"test images not found at {root} (set TESTDATA_DIR)")
     return root
 
 
