@@ -30,7 +30,6 @@ from collections import defaultdict
 
 import numpy as np
 
-ALL_REWRITES = ("sub-const-to-add", "pad-into-conv", "se-squeeze-to-gap")
 # se-squeeze-to-gap is opt-in: on the EfficientNetB4 demo it moved probabilities by up to 1.2e-5
 # against TensorFlow (beyond the 1e-5 gate), while the default pair stays at 3e-6.
 DEFAULT_REWRITES = ("sub-const-to-add", "pad-into-conv")

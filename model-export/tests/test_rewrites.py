@@ -1,4 +1,5 @@
-"""Graph rewrites: exact ones are bit-exact; compact storage only touches tensors that are exactly on the grid."""
+"""Graph rewrites: exact ones are bit-exact, se-squeeze-to-gap within float32 rounding; compact storage only touches
+tensors that are exactly on the grid. Each is run with onnxruntime before and after, on random inputs."""
 
 from __future__ import annotations
 
@@ -62,3 +63,62 @@ def test_compact_storage_leaves_trained_weights_alone():
     proto = _conv_graph(w)
     assert rewrites.compact_int8_storage(proto) == 0
     assert numpy_helper.to_array(proto.graph.initializer[0]).tobytes() == w.tobytes()
+
+
+def _model(nodes, inputs, output, initializers):
+    g = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(v, k) for k, v in initializers.items()])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)], ir_version=10)
+
+
+def _padded_conv(pads, conv_pads, value=0.0):
+    """keras' ZeroPadding2D before a Conv, as exported: Pad(NHWC) -> Transpose(NCHW) -> Conv. Stride 1 (keras pads
+    before stride-2 convolutions, but the rewrite does not look at the stride), so that every padded row and
+    column reaches the output: with stride 2 the last one may fall between windows and a wrong end pad not show."""
+    rng = np.random.default_rng(3)
+    return _model(
+        [helper.make_node("Pad", ["image", "pads", "value"], ["padded"]),
+         helper.make_node("Transpose", ["padded"], ["nchw"], perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["nchw", "w"], ["probability"], pads=conv_pads)],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [None, 9, 8, 3])], "probability",
+        {"pads": np.array(pads, np.int64), "value": np.array(value, np.float32),
+         "w": rng.normal(0, 1, (4, 3, 3, 3)).astype(np.float32)})
+
+
+def test_pad_into_conv_gives_the_same_outputs_bit_for_bit():
+    # asymmetric on purpose (top 0, left 1, bottom 2, right 1) and on a Conv that pads already, so that a
+    # pads attribute put together in the wrong order changes the output
+    proto = _padded_conv([0, 0, 1, 0, 0, 2, 1, 0], [1, 0, 0, 1])
+    x = np.random.default_rng(0).normal(0, 50, (2, 9, 8, 3)).astype(np.float32)
+    before = _run(proto, x)
+    assert rewrites.pad_into_conv(proto) == 1
+    assert [n.op_type for n in proto.graph.node] == ["Transpose", "Conv"]
+    after = _run(proto, x)
+    assert after.shape == before.shape
+    assert after.tobytes() == before.tobytes()
+
+
+def test_pad_into_conv_leaves_a_non_zero_pad_alone():
+    proto = _padded_conv([0, 1, 1, 0, 0, 1, 1, 0], [0, 0, 0, 0], value=1.0)
+    assert rewrites.pad_into_conv(proto) == 0
+    assert [n.op_type for n in proto.graph.node] == ["Pad", "Transpose", "Conv"]
+
+
+def test_se_squeeze_to_gap_gives_the_same_outputs_within_float32_rounding():
+    """Another summation order: the same mean to within float32 rounding (1e-6 relative), not bit for bit."""
+    rng = np.random.default_rng(5)
+    proto = _model(
+        [helper.make_node("ReduceMean", ["image", "axes"], ["squeezed"], keepdims=0),
+         helper.make_node("Reshape", ["squeezed", "shape"], ["se"]),
+         helper.make_node("Transpose", ["se"], ["se_nchw"], perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["se_nchw", "w"], ["probability"])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [None, 6, 7, 8])], "probability",
+        {"axes": np.array([1, 2], np.int64), "shape": np.array([-1, 1, 1, 8], np.int64),
+         "w": rng.normal(0, 1, (4, 8, 1, 1)).astype(np.float32)})
+    x = rng.normal(0, 3, (3, 6, 7, 8)).astype(np.float32)
+    before = _run(proto, x)
+    assert rewrites.se_squeeze_to_gap(proto) == 1
+    assert [n.op_type for n in proto.graph.node] == ["Transpose", "GlobalAveragePool", "Conv"]
+    after = _run(proto, x)
+    assert after.shape == before.shape == (3, 4, 1, 1)
+    np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-6)
