@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
+import org.jboss.logging.Logger;
+
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
 import io.netty.buffer.Unpooled;
@@ -25,6 +27,8 @@ import io.netty.handler.codec.http.multipart.InterfaceHttpData;
  */
 final class MultipartImage {
 
+    private static final Logger LOG = Logger.getLogger(MultipartImage.class);
+
     static final String PART_NAME = "image";
     private static final int MAX_PARTS = 16;
 
@@ -43,8 +47,8 @@ final class MultipartImage {
         memoryOnly.setMaxLimit(maxImageBytes);
         HttpPostMultipartRequestDecoder decoder = null;
         try {
-            // Inside the try: Netty refuses header values with control characters (a NUL byte, which an API Gateway
-            // event can carry) with an IllegalArgumentException. Found by fuzzing; it was a 500.
+            // Inside the try: Netty refuses header values with control characters with an IllegalArgumentException.
+            // Found by fuzzing; it was a 500.
             request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
             decoder = new HttpPostMultipartRequestDecoder(memoryOnly, request, StandardCharsets.UTF_8, MAX_PARTS,
                     maxImageBytes + 64 * 1024);
@@ -65,23 +69,25 @@ final class MultipartImage {
             return data.get();
         } catch (HttpPostRequestDecoder.TooManyFormFieldsException e) {
             throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
-                    "The multipart body has more than " + MAX_PARTS + " parts; send one part named \"image\".");
+                    "The multipart body has more than " + MAX_PARTS + " parts; send one part named \"image\".",
+                    Map.of(), e);
         } catch (IOException e) {
-            // Netty reports a part over the factory's limit as an IOException.
-            throw tooLarge(maxImageBytes);
+            // Netty reports a part over the factory's limit as an IOException...
+            throw tooLarge(maxImageBytes, e);
+        } catch (HttpPostRequestDecoder.ErrorDataDecoderException e) {
+            if (e.getCause() instanceof IOException) {
+                // ...or, while decoding, wrapped in its ErrorDataDecoderException: in memory, nothing else does I/O.
+                // Found by the hostile-input corpus, which got 400 here instead of 413.
+                throw tooLarge(maxImageBytes, e);
+            }
+            throw unparsable(e);
         } catch (RejectedInputException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (hasCause(e, IOException.class)) {
-                // A part over the factory's limit, wrapped by the decoder (ErrorDataDecoderException): in memory,
-                // nothing else does I/O. Found by the hostile-input corpus, which got 400 here instead of 413.
-                throw tooLarge(maxImageBytes);
-            }
-            // Netty's decoder signals every malformation with a runtime exception of its own (or worse, an NPE);
-            // whatever it is, the body could not be parsed.
-            throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
-                    "The multipart/form-data body cannot be parsed: " + reason(e)
-                            + ". Check the boundary in the Content-Type header and that the body is complete.");
+            // Netty's decoder signals the other malformations with its DecoderExceptions, a header value with a
+            // control character (a NUL byte, which an API Gateway event can carry) with an IllegalArgumentException,
+            // and some bodies with a NullPointerException: whatever it is, the body could not be parsed.
+            throw unparsable(e);
         } finally {
             if (decoder != null) {
                 decoder.destroy();
@@ -90,36 +96,26 @@ final class MultipartImage {
         }
     }
 
-    private static RejectedInputException tooLarge(int maxImageBytes) {
+    private static RejectedInputException tooLarge(int maxImageBytes, Exception cause) {
         return new RejectedInputException(Rejection.TOO_MANY_BYTES,
                 "A part of the multipart body is larger than the image limit of " + maxImageBytes + " bytes.",
-                Map.of("maxBytes", maxImageBytes));
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+                Map.of("maxBytes", maxImageBytes), cause);
     }
 
     /**
-     * What went wrong, in words for the client: the message of Netty's own decoder exceptions, which describe the
-     * body. Anything else (the decoder's NullPointerException on some malformed bodies) describes code, not the
-     * body: neither its class nor its message (on the JVM, a "Cannot invoke ..." naming internals) is shown. The
-     * native binary's NPEs have no message, and the hostile-input corpus caught the class name reaching a client.
+     * The decoder's own words stay in the debug log: they describe its code as often as the body (on the JVM, an
+     * NPE's "Cannot invoke ..." names internals, and the hostile-input corpus caught a class name reaching a
+     * client). The client is told what to check.
      */
-    private static String reason(Exception e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        if (message == null || message.isBlank() || !root.getClass().getName().startsWith("io.netty.")) {
-            return "it is not valid multipart/form-data";
-        }
-        return message.length() > 120 ? message.substring(0, 120) + "..." : message;
+    private static RejectedInputException unparsable(RuntimeException e) {
+        LOG.debugf("multipart body refused by the decoder: %s", shorten(String.valueOf(e)));
+        return new RejectedInputException(Rejection.MALFORMED_MULTIPART,
+                "The multipart/form-data body cannot be parsed. Check the boundary in the Content-Type header, that"
+                        + " every part starts with a Content-Disposition header, and that the body is complete; let the"
+                        + " HTTP client build it (curl -F image=@photo.jpg).", Map.of(), e);
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 160 ? s.substring(0, 160) + "..." : s;
     }
 }
