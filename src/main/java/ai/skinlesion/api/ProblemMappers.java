@@ -72,10 +72,9 @@ public class ProblemMappers {
                 break;
         }
         if (status >= 400 && status < 500) {
-            return Response.status(status).type(Problem.MEDIA_TYPE)
-                    .entity(Map.of("type", "about:blank", "title", e.getResponse().getStatusInfo().getReasonPhrase(),
-                            "status", status))
-                    .build();
+            String reason = e.getResponse().getStatusInfo().getReasonPhrase();
+            return Problem.response(status, reason, "The request was refused (" + status + " " + reason + ")."
+                    + " The API is described at /q/openapi.");
         }
         return internal(e);
     }
@@ -84,9 +83,6 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response internal(Throwable e) {
         LOG.error("Unexpected failure while answering a request", e);
-        return Response.status(500).type(Problem.MEDIA_TYPE)
-                .entity(Map.of("type", "about:blank", "title", "Internal error", "status", 500,
-                        "detail", "The service failed on this request; it has been logged."))
-                .build();
+        return Problem.response(500, "Internal error", "The service failed on this request; it has been logged.");
     }
 }
