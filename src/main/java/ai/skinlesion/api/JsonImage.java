@@ -6,8 +6,11 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import org.jboss.logging.Logger;
 
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
@@ -18,6 +21,8 @@ import ai.skinlesion.Rejection;
  * whitespace, a data: URL prefix, or the URL-safe alphabet.
  */
 final class JsonImage {
+
+    private static final Logger LOG = Logger.getLogger(JsonImage.class);
 
     static final String FIELD = "image";
     private static final int MAX_DEPTH = 8;
@@ -71,7 +76,13 @@ final class JsonImage {
             }
             return image;
         } catch (IOException e) {
-            throw malformed(e.getMessage() == null ? "not JSON" : firstLine(e.getMessage()));
+            // Jackson's message quotes the body's own tokens, which may be the photo's base64: neither the client
+            // nor the log gets it. Where it stopped is enough to find the fault.
+            String where = e instanceof JsonProcessingException json && json.getLocation() != null
+                    ? " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")"
+                    : "";
+            LOG.debugf("JSON body refused by the parser: %s%s", e.getClass().getSimpleName(), where);
+            throw malformed("it is not valid JSON" + where);
         }
     }
 
@@ -98,18 +109,25 @@ final class JsonImage {
         try {
             return Base64.getDecoder().decode(clean.toString());
         } catch (IllegalArgumentException e) {
+            LOG.debugf("base64 refused: %s", e.getMessage());
             throw new RejectedInputException(Rejection.MALFORMED_BASE64,
-                    "The \"image\" field is not valid base64: " + e.getMessage() + ".");
+                    "The \"image\" field is not valid base64: " + base64Fault(clean) + ".");
         }
+    }
+
+    /** What is wrong with text that the decoder refused, in our words (its own name only a character's code). */
+    private static String base64Fault(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean alphabet = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/';
+            if (!alphabet && !(c == '=' && i >= text.length() - 2)) {
+                return "character " + (i + 1) + " (not counting whitespace) is not in the base64 alphabet";
+            }
+        }
+        return "its length or padding is wrong (the text is cut short?)";
     }
 
     private static RejectedInputException malformed(String why) {
         return new RejectedInputException(Rejection.MALFORMED_JSON, "The JSON body cannot be read: " + why + ".");
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
-        return line.length() > 160 ? line.substring(0, 160) + "..." : line;
     }
 }

@@ -144,11 +144,16 @@ public final class ImageDecoder {
         return corrupt(format, cause);
     }
 
+    /**
+     * The decoder's own words stay in the debug log: they name library internals (class names, the JVM's helpful
+     * NullPointerException text), which a client can do nothing with. The client is told what it can act on.
+     */
     static RejectedInputException corrupt(ImageFormat format, Throwable cause) {
-        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return new RejectedInputException(Rejection.CORRUPT_IMAGE,
-                "The " + format.name() + " image cannot be decoded: it is truncated or damaged (" + shorten(why) + ").",
-                Map.of(), cause);
+        org.jboss.logging.Logger.getLogger(ImageDecoder.class).debugf("%s decoder failed: %s", format,
+                shorten(String.valueOf(cause)));
+        return new RejectedInputException(Rejection.CORRUPT_IMAGE, "The " + format.name() + " image cannot be decoded:"
+                + " it is truncated or damaged. Send the photo as the camera or phone saved it, or re-save it as JPEG"
+                + " or PNG.", Map.of(), cause);
     }
 
     private static String shorten(String s) {
