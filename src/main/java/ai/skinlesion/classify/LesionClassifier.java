@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.onnxruntime.OrtException;
 import ai.skinlesion.Deadline;
+import ai.skinlesion.config.ConfigRanges;
 import ai.skinlesion.config.ServiceConfig;
 import ai.skinlesion.decode.ImageDecoder;
 import ai.skinlesion.decode.ImageFormat;
@@ -56,6 +57,7 @@ public class LesionClassifier {
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
         // A start-up failure is said where the operator looks (the Lambda init error), not only in the log.
         try {
+            ConfigRanges.check(config);
             long start = System.nanoTime();
             // Lambda's init phase has two vCPUs: ONNX Runtime's library loads on one while this thread reads the
             // spec, and the chosen graph's file is read ahead and a photo decoded on the other.
