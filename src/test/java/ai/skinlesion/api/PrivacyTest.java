@@ -27,14 +27,21 @@ import ai.skinlesion.hostile.HostileCorpus;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * Nothing of a photo is kept (issue "Hardening", item 4). After a run of requests — raw, multipart and JSON
- * bodies, accepted and refused — no file has appeared or changed where the process can write: its temporary
- * directory (java.io.tmpdir, which the build gives the test JVMs and the launched application a folder of their
- * own, see pom.xml) and its working directory (the build's own target/ aside) strictly; the user's home and the
- * system /tmp, which other processes share, by content (no file there holds bytes of a photo sent). And the
- * application's log holds neither bytes of the photos nor their base64 or hex.
+ * Nothing of a photo is kept (issue "Hardening", item 4). While a run of requests is answered — raw, multipart and
+ * JSON bodies, accepted and refused — no file is written where the process can write, watched as it happens (see
+ * {@link FileWrites}), so that a temporary file created and deleted within one request is caught too:
+ * <ul>
+ * <li>in this JVM, which hosts the application under {@code @QuarkusTest}: no write to any file at all (JFR's
+ * {@code jdk.FileWrite}), the application's log aside;</li>
+ * <li>by any process: no file created or modified in the temporary directory (java.io.tmpdir, which the build gives
+ * the test JVMs and the launched application a folder of their own, see pom.xml) or the working directory (the
+ * build's own target/ aside), seen by a file-system watcher registered before the requests;</li>
+ * <li>the user's home and the system /tmp, which other processes share: no file there changed that holds bytes of a
+ * photo sent (a before/after comparison, by content).</li>
+ * </ul>
+ * And the application's log holds neither bytes of the photos nor their base64 or hex.
  * <p>
- * The snapshot is taken after start-up, on purpose: on the JVM, ONNX Runtime's Java API extracts its native libraries
+ * The watch starts after start-up, on purpose: on the JVM, ONNX Runtime's Java API extracts its native libraries
  * into java.io.tmpdir when the model is loaded (it deletes them at exit and leaves an empty onnxruntime-java*
  * folder), which happens once per process, before any request, and holds nothing of a user's. The native binary loads the
  * library from beside itself; {@link PrivacyIT} checks that it extracts nothing.
@@ -52,32 +59,17 @@ class PrivacyTest {
     void noFileAppearsAndTheLogHoldsNoImageData() throws IOException {
         List<byte[]> sent = new ArrayList<>();
         Map<Path, Long> before = snapshot();
-        for (String photo : PHOTOS) {
-            byte[] image = TestData.bytes(photo);
-            sent.add(image);
-            String type = photo.endsWith(".png") ? "image/png" : "image/jpeg";
-            given().contentType(type).body(image).when().post("/v1/predictions").then().statusCode(200);
-            given().multiPart("image", "photo", image, type).when().post("/v1/predictions").then().statusCode(200);
-            given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(image) + "\"}")
-                    .when().post("/v1/predictions").then().statusCode(200);
-        }
-        // refused ones, whose bytes an error path might be tempted to log
-        byte[] photo = sent.get(0);
-        byte[] cut = Arrays.copyOf(photo, photo.length / 2);
-        given().contentType("image/jpeg").body(cut).when().post("/v1/predictions").then().statusCode(422);
-        given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo) + "*\"}")
-                .when().post("/v1/predictions").then().statusCode(400);
-        given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo))
-                .when().post("/v1/predictions").then().statusCode(400);
-        given().contentType("multipart/form-data; boundary=zz").body(HostileCorpus.concat(
-                "--zz\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\n".getBytes(StandardCharsets.US_ASCII), photo))
-                .when().post("/v1/predictions").then().statusCode(400);
-        given().contentType("image/png").body(HostileCorpus.concat(new byte[] { (byte) 0x89, 'P', 'N', 'G' }, photo))
-                .when().post("/v1/predictions").then().statusCode(422);
-
-        Map<Path, Long> after = snapshot();
+        Path tmpdir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+        Path workdir = Path.of("").toAbsolutePath();
         List<String> written = new ArrayList<>();
         List<String> others = new ArrayList<>();
+        try (FileWrites watch = new FileWrites(List.of(tmpdir, workdir), WORKDIR_SKIP, Path.of("target/privacy-file-writes.jfr"))) {
+            sendPhotos(sent);
+            watch.writtenByThisProcess(Set.of(LOG_FILE.toAbsolutePath().normalize()))
+                    .forEach(w -> written.add("written in this JVM: " + w));
+            watch.createdOrModified().forEach(w -> written.add("seen by the watcher: " + w));
+        }
+        Map<Path, Long> after = snapshot();
         after.forEach((path, modified) -> {
             Long was = before.get(path);
             boolean changed = was == null || !was.equals(modified) && !Files.isDirectory(path);
@@ -85,7 +77,7 @@ class PrivacyTest {
                 return;
             }
             String what = (was == null ? "new: " : "modified: ") + path;
-            if (!shared(path) || holdsAny(path, sent)) {
+            if (holdsAny(path, sent)) {
                 written.add(what);
             } else {
                 others.add(what);
@@ -94,10 +86,10 @@ class PrivacyTest {
         if (!written.isEmpty()) {
             fail("files written while answering requests:\n" + String.join("\n", written));
         }
-        System.out.printf("privacy: %d requests; %d files and folders watched under %s: none written%s%n",
-                PHOTOS.size() * 3 + 5, after.size(), roots(), others.isEmpty() ? ""
-                        : "; other processes changed " + others.size() + " entries in the shared folders, none holding"
-                                + " image bytes: " + others);
+        System.out.printf("privacy: %d requests; nothing written by this JVM, nothing created under %s and %s;"
+                + " %d entries of %s compared by content%s%n", PHOTOS.size() * 3 + 5, tmpdir, workdir, after.size(),
+                sharedRoots(), others.isEmpty() ? "" : "; other processes changed " + others.size() + " entries in the"
+                        + " shared folders, none holding image bytes: " + others);
 
         byte[] log = Files.readAllBytes(LOG_FILE);
         assertTrue(log.length > 0, "empty log " + LOG_FILE);
@@ -114,38 +106,54 @@ class PrivacyTest {
         }
     }
 
+    /** Photos in every body shape, accepted; then refused ones, whose bytes an error path might be tempted to log. */
+    private static void sendPhotos(List<byte[]> sent) {
+        for (String photo : PHOTOS) {
+            byte[] image = TestData.bytes(photo);
+            sent.add(image);
+            String type = photo.endsWith(".png") ? "image/png" : "image/jpeg";
+            given().contentType(type).body(image).when().post("/v1/predictions").then().statusCode(200);
+            given().multiPart("image", "photo", image, type).when().post("/v1/predictions").then().statusCode(200);
+            given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(image) + "\"}")
+                    .when().post("/v1/predictions").then().statusCode(200);
+        }
+        byte[] photo = sent.get(0);
+        byte[] cut = Arrays.copyOf(photo, photo.length / 2);
+        given().contentType("image/jpeg").body(cut).when().post("/v1/predictions").then().statusCode(422);
+        given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo) + "*\"}")
+                .when().post("/v1/predictions").then().statusCode(400);
+        given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo))
+                .when().post("/v1/predictions").then().statusCode(400);
+        given().contentType("multipart/form-data; boundary=zz").body(HostileCorpus.concat(
+                "--zz\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\n".getBytes(StandardCharsets.US_ASCII), photo))
+                .when().post("/v1/predictions").then().statusCode(400);
+        given().contentType("image/png").body(HostileCorpus.concat(new byte[] { (byte) 0x89, 'P', 'N', 'G' }, photo))
+                .when().post("/v1/predictions").then().statusCode(422);
+    }
+
     /**
-     * Where a process of this user can write without asking: its temp directory, its working directory (less the
-     * build's target/ and git's metadata), the home directory, and the system-wide /tmp (shared with every other
-     * process on the machine, so only entries named like this process' libraries, or holding image bytes, count).
+     * The working directory's own folders that the watch leaves out: the build's output (where the test log and
+     * reports go) and tool folders. java.io.tmpdir, under target/, is watched as a folder of its own.
+     */
+    private static final Set<String> WORKDIR_SKIP = Set.of("target", ".git", ".cifuzz-corpus", ".venv", "node_modules");
+
+    /**
+     * The folders shared with every other process of this user (on a developer's machine, other builds): the home
+     * directory and the system-wide /tmp. A change there counts only if it holds bytes of a photo that was sent.
      */
     private static Map<Path, Long> snapshot() {
         Map<Path, Long> files = new TreeMap<>();
-        walk(Path.of(System.getProperty("java.io.tmpdir")), 6, Set.of(), files);
-        walk(Path.of("").toAbsolutePath(), 8, Set.of("target", ".git", ".cifuzz-corpus", ".venv", "node_modules"), files);
         walk(Path.of(System.getProperty("user.home")), 2, Set.of(), files);
         walk(systemTmp(), 1, Set.of(), files);
         return files;
     }
 
-    private static String roots() {
-        return List.of(System.getProperty("java.io.tmpdir"), Path.of("").toAbsolutePath().toString(),
-                System.getProperty("user.home"), systemTmp().toString()).toString();
+    private static String sharedRoots() {
+        return List.of(System.getProperty("user.home"), systemTmp().toString()).toString();
     }
 
     private static Path systemTmp() {
         return Path.of("/tmp");
-    }
-
-    /**
-     * The home directory and /tmp are shared with every other process of this user (on a developer's machine,
-     * other builds): a change there counts only if it holds bytes of a photo that was sent. The temporary and
-     * working directories are this process' own, where any new file counts.
-     */
-    private static boolean shared(Path path) {
-        Path tmpdir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
-        Path workdir = Path.of("").toAbsolutePath();
-        return !path.startsWith(tmpdir) && !path.startsWith(workdir);
     }
 
     private static boolean holdsAny(Path path, List<byte[]> images) {
