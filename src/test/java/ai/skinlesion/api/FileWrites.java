@@ -12,7 +12,9 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -59,23 +61,34 @@ final class FileWrites implements AutoCloseable {
         }
     }
 
-    /** Paths written in this JVM since the start (JFR), less those {@code allowed}, each with who wrote it. */
+    /** Paths written in this JVM since the start (JFR), less those {@code allowed}: each with its bytes and writer. */
     List<String> writtenByThisProcess(Set<Path> allowed) throws IOException {
         recording.stop();
         recording.dump(dump);
-        List<String> written = new ArrayList<>();
+        Map<String, long[]> bytesAndWrites = new TreeMap<>();
+        Map<String, String> writers = new TreeMap<>();
         for (RecordedEvent event : RecordingFile.readAllEvents(dump)) {
             String path = event.getString("path");
             if (path == null || allowed.contains(Path.of(path).toAbsolutePath().normalize())) {
                 continue; // stdout, stderr and other descriptors without a path; the application's log
             }
-            String frame = event.getStackTrace() == null ? "?" : event.getStackTrace().getFrames().stream()
-                    .filter(f -> f.getMethod().getType().getName().startsWith("ai.skinlesion"))
-                    .findFirst().map(f -> f.getMethod().getType().getName() + "." + f.getMethod().getName())
-                    .orElse(event.getThread() == null ? "?" : "thread " + event.getThread().getJavaName());
-            written.add(path + " (" + event.getLong("bytesWritten") + " bytes, by " + frame + ")");
+            long[] sums = bytesAndWrites.computeIfAbsent(path, p -> new long[2]);
+            sums[0] += event.getLong("bytesWritten");
+            sums[1]++;
+            writers.putIfAbsent(path, writer(event));
         }
+        List<String> written = new ArrayList<>();
+        bytesAndWrites.forEach((path, sums) -> written.add(path + " (" + sums[0] + " bytes in " + sums[1] + " writes, by "
+                + writers.get(path) + ")"));
         return written;
+    }
+
+    /** The first class of ours on the writing stack, else the thread. */
+    private static String writer(RecordedEvent event) {
+        return event.getStackTrace() == null ? "?" : event.getStackTrace().getFrames().stream()
+                .filter(f -> f.getMethod().getType().getName().startsWith("ai.skinlesion"))
+                .findFirst().map(f -> f.getMethod().getType().getName() + "." + f.getMethod().getName())
+                .orElse(event.getThread() == null ? "?" : "thread " + event.getThread().getJavaName());
     }
 
     /** Files created or modified under the watched folders since the start, by any process (inotify). */
