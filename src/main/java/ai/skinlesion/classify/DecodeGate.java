@@ -12,7 +12,8 @@ import ai.skinlesion.Rejection;
 /**
  * Bounds how many photos are decoded and preprocessed at once (melanoma.limits.max-concurrent-decodes), since
  * those are the stages whose memory grows with the photo: up to the pixel limit, one decode holds its crop
- * twice over (ImageIO's raster and the RGB copy), about 100 MB at 50 megapixels, plus libjpeg's coefficient
+ * twice over (ImageIO's raster and the RGB copy) and the resize's buffers, about 100 MB for a 50-megapixel square
+ * photo at a crop of 0.5 (CorpusTest asserts the sum under the gate), plus libjpeg's coefficient
  * buffer for a progressive JPEG outside the heap. Inference, whose memory is fixed, is not gated.
  * <p>
  * Requests beyond the limit wait in a bounded queue (melanoma.limits.max-queued-decodes), at most until their
