@@ -103,7 +103,9 @@ public abstract sealed class Calibration {
             }
             int hi = -i - 1; // x[hi - 1] < probability < x[hi]
             int lo = hi - 1;
-            return y[lo] + (probability - x[lo]) * (y[hi] - y[lo]) / (x[hi] - x[lo]);
+            // numpy.interp's order of operations, so that model-export's threshold meets the same doubles
+            double slope = (y[hi] - y[lo]) / (x[hi] - x[lo]);
+            return slope * (probability - x[lo]) + y[lo];
         }
 
         @Override
