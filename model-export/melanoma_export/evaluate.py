@@ -138,8 +138,12 @@ def run_reference(result: dict, images: str, source_path: str | None, progress=p
         used.append(x)
     if not tensors:
         raise ExportError("the reference preprocessing read none of the photos the service answered")
-    model, source, tmp = source_model_for(spec, source_path, progress)
-    del model
+    if (spec.get("source") or {}).get("kind") == "demo":
+        source, tmp, weights = _regenerated_demo(spec, progress)
+    else:
+        model, source, tmp = source_model_for(spec, source_path, progress)
+        del model
+        weights = {"weightsDigestMatches": True}
     try:
         tf, info = parity.tensorflow_reference(source.to_json(), to_model_input(np.stack(tensors), norm), progress)
     finally:
@@ -155,7 +159,32 @@ def run_reference(result: dict, images: str, source_path: str | None, progress=p
     return {"reference": f"tensorflow {info.get('tensorflow')} (keras {info.get('keras')})", "compared": len(used),
             "maxAbsDiff": float(diff.max()), "meanAbsDiff": float(diff.mean()), "worstImage": used[worst]["image"],
             "auc": evaluation.auc(np.array([x["target"] for x in used]), tf), "failed": failed,
-            "serviceProbability": "uncalibratedProbability (the model's own output)"}
+            "serviceProbability": "uncalibratedProbability (the model's own output)", **weights}
+
+
+def _regenerated_demo(spec: dict, progress):
+    """The demo's Keras weights regenerated from its seed. Its BatchNorm statistics come from a float pass that
+    can round differently on another CPU (or thread count): then the weights differ from the exported ones in
+    their last bits, which is reported (weightsDigestMatches false) rather than refused, because the difference
+    measured then bounds deployment and that rounding together."""
+    import tempfile
+
+    from melanoma_export.demo import demo_model
+    from melanoma_export.sources import Source, weights_digest
+
+    src = spec["source"]
+    model = demo_model(int(src["seed"]), src["arch"], int(src["imageSize"]), progress)
+    digest = weights_digest(model)
+    tmp = tempfile.TemporaryDirectory(prefix="melanoma-ref-")
+    path = os.path.join(tmp.name, "demo.weights.h5")
+    model.save_weights(path)
+    del model
+    same = digest == src.get("weightsDigest")
+    if not same:
+        progress(f"note: the regenerated demo weights (digest {digest[:12]}) are not bit-identical to the exported "
+                 f"ones ({str(src.get('weightsDigest'))[:12]}): this CPU rounds the BatchNorm pass differently")
+    return (Source("keras-weights", path, src["arch"], int(src["imageSize"]), "keras-applications"), tmp,
+            {"weightsDigestMatches": same, "regeneratedWeightsDigest": digest})
 
 
 def evaluate(service_url: str, images: str, labels_csv: str, out_dir: str | None = None, reference: bool = False,

@@ -166,6 +166,11 @@ def _reference_lines(result: dict) -> str:
             f"|service − TensorFlow| probability difference **{ref['maxAbsDiff']:.3g}** ({ref['worstImage']}), "
             f"mean {ref['meanAbsDiff']:.3g}. TensorFlow's AUC on them: {_num(ref.get('auc'))}. The service's "
             "probability compared is the model's own output (before any calibration).")
+    if ref.get("weightsDigestMatches") is False:
+        line += (" **The demo's Keras weights, regenerated from its seed on this machine, are not bit-identical to "
+                 "the ones it was exported from** (its BatchNorm statistics come from a float pass that rounds "
+                 "differently here): the difference includes that rounding, so it is an upper bound on what the "
+                 "deployment itself changes.")
     if ref.get("failed"):
         line += f" The reference could not read {len(ref['failed'])} photo(s): " + \
             ", ".join(f"{x['image']} ({x['reason']})" for x in ref["failed"]) + "."
