@@ -4,6 +4,9 @@
     melanoma-export demo --out models/efficientnetb4-demo/1
     melanoma-export optimize models/efficientnetb4-demo/1 [--images DIR]
     melanoma-export reference --model DIR --images ../shared/testdata --out DIR
+    melanoma-export evaluate --service URL --images DIR --labels CSV [--out DIR] [--reference]
+    melanoma-export calibrate MODEL_DIR --service URL --images DIR --labels CSV
+                              (--target-sensitivity S | --threshold T) [--calibration platt|isotonic|none] --out DIR
 
 Progress goes to stderr; a failure prints one line ``melanoma-export: error: <reason>`` and exits non-zero.
 """
@@ -155,7 +158,65 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="fixtures directory (fixtures.json + tensors/)")
     g.add_argument("--max-bytes", type=int, default=8_000_000,
                    help="size budget for the tensors; beyond it keep a subset, dermoscopy first (default 8000000)")
+
+    # ---- evaluate
+    from melanoma_export.evaluation import BOOTSTRAP_RESAMPLES
+
+    e = sub.add_parser("evaluate", help="send labelled photos through the running service and report its accuracy",
+                       description="POST every labelled photo to the service's /v1/predictions (raw body, as a phone "
+                                   "does) and write report.json, report.md, roc.png, calibration.png and "
+                                   "MODEL_CARD.md: AUC with a bootstrap 95 %% interval, sensitivity, specificity, "
+                                   "PPV, NPV at the service's threshold, the confusion matrix, subgroups, every "
+                                   "photo's answer or error.")
+    _service_flags(e)
+    g = e.add_argument_group("output")
+    g.add_argument("--out", default="evaluation", help="report directory (default ./evaluation)")
+    g.add_argument("--bootstrap", type=int, default=BOOTSTRAP_RESAMPLES, metavar="N",
+                   help=f"bootstrap resamples for the AUC interval (default {BOOTSTRAP_RESAMPLES})")
+    g = e.add_argument_group("reference")
+    g.add_argument("--reference", action="store_true",
+                   help="also run the TensorFlow reference (source Keras model + reference preprocessing) on the "
+                        "same photos and report the largest per-photo |service - TensorFlow| difference")
+    g.add_argument("--source", help="with --reference, for a converted (non-demo) model: the Keras file it was "
+                                    "converted from (checked against model.json)")
+
+    # ---- calibrate
+    k = sub.add_parser("calibrate", help="choose the threshold (and a calibration) on labelled photos: a new version",
+                       description="Send labelled photos through the service running MODEL_DIR's model, fit the "
+                                   "calibration (if asked) on its probabilities, choose the threshold on the "
+                                   "probability the service will compare with it (the calibrated one when "
+                                   "calibrated), and write a new version directory: MODEL_DIR's graphs (hard links "
+                                   "where possible), model.json with decision.threshold, decision.chosenBy, "
+                                   "calibration and evaluation, and MODEL_CARD.md.")
+    k.add_argument("model_dir", metavar="MODEL_DIR", help="the version directory the service is running")
+    _service_flags(k)
+    g = k.add_argument_group("operating point")
+    m = g.add_mutually_exclusive_group(required=True)
+    m.add_argument("--target-sensitivity", type=_fraction, metavar="S",
+                   help="the highest threshold whose sensitivity on these photos is at least S")
+    m.add_argument("--threshold", type=float, metavar="T", help="this threshold")
+    g.add_argument("--calibration", choices=("platt", "isotonic", "none"), default="none",
+                   help="fit a calibration map on these photos (default none)")
+    g = k.add_argument_group("output")
+    g.add_argument("--out", required=True, help="the new version directory")
+    g.add_argument("--version", help="the new version's name (default: MODEL_DIR's plus one)")
+    g.add_argument("--bootstrap", type=int, default=BOOTSTRAP_RESAMPLES, metavar="N",
+                   help=f"bootstrap resamples for the AUC interval (default {BOOTSTRAP_RESAMPLES})")
     return parser
+
+
+def _service_flags(parser) -> None:
+    import os
+
+    g = parser.add_argument_group("service and photos")
+    g.add_argument("--service", required=True, metavar="URL", help="the running service, e.g. http://localhost:8080")
+    g.add_argument("--images", required=True, metavar="DIR", help="folder of the photos the labels name")
+    g.add_argument("--labels", required=True, metavar="CSV",
+                   help="labels: ISIC one-hot (image,MEL,...), ISIC 2020 (image_name,target[,sex,age_approx,"
+                        "anatom_site_general_challenge]) or file,label (malignant/benign)")
+    g.add_argument("--api-key", default=os.environ.get("MELANOMA_API_KEY"),
+                   help="X-API-Key for a service that requires one (default: $MELANOMA_API_KEY)")
+    g.add_argument("--concurrency", type=int, default=2, metavar="N", help="photos in flight at once (default 2)")
 
 
 def main(argv=None) -> int:
@@ -201,6 +262,20 @@ def main(argv=None) -> int:
             out = write_fixtures(model_dir=args.model, images_root=args.images, out_dir=args.out,
                                  source_path=args.source, labels_csv=args.labels, max_bytes=args.max_bytes,
                                  progress=progress)
+        elif args.command == "evaluate":
+            from melanoma_export.evaluate import evaluate
+
+            out = evaluate(service_url=args.service, images=args.images, labels_csv=args.labels, out_dir=args.out,
+                           reference=args.reference, source_path=args.source, api_key=args.api_key,
+                           concurrency=args.concurrency, resamples=args.bootstrap, progress=progress)
+        elif args.command == "calibrate":
+            from melanoma_export.calibrate import calibrate
+
+            out = calibrate(model_dir=args.model_dir, service_url=args.service, images=args.images,
+                            labels_csv=args.labels, out_dir=args.out, target_sensitivity=args.target_sensitivity,
+                            threshold=args.threshold, method=args.calibration, version=args.version,
+                            api_key=args.api_key, concurrency=args.concurrency, resamples=args.bootstrap,
+                            progress=progress)
         else:  # pragma: no cover - argparse enforces the choices
             parser.error(f"unknown command {args.command}")
     except ExportError as e:

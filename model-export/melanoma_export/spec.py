@@ -1,6 +1,7 @@
 """The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it.
 
-specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py).
+specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds optional
+fields that other commands write (calibrate: ``decision.chosenBy``, ``calibration``, ``evaluation``); docs/MODEL_SPEC.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 

@@ -13,6 +13,7 @@ final class Examples {
     static final String PREDICTION = """
             {
               "malignantProbability": 0.0734,
+              "calibrated": false,
               "label": "benign",
               "threshold": 0.5,
               "model": {"name": "efficientnetb4-demo", "version": "1", "sha256": "9f2c...", "trained": false},

@@ -21,12 +21,14 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.skinlesion.Deadline;
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
 import ai.skinlesion.classify.LesionClassifier;
 import ai.skinlesion.config.ServiceConfig;
+import ai.skinlesion.inference.ModelCard;
 
 /**
  * The HTTP face of the classifier: it only unwraps the photo from the three body shapes clients send and
@@ -116,9 +118,28 @@ public class PredictionResource {
     @Path("/model")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The model's spec", description = "model.json as model-export wrote it: name, version,"
-            + " sha256, whether it is trained, its preprocessing and its parity figures.")
+            + " sha256, whether it is trained, its preprocessing and its parity figures, the threshold and how it was"
+            + " chosen (decision.chosenBy), the calibration and the evaluation figures; plus modelCard, the path of the"
+            + " model card, when the model directory has one.")
     public JsonNode model() {
-        return classifier.specJson();
+        JsonNode spec = classifier.specJson();
+        if (classifier.modelCard().isEmpty()) {
+            return spec;
+        }
+        return ((ObjectNode) spec.deepCopy()).put("modelCard", "/v1/model/card");
+    }
+
+    @GET
+    @Path("/model/card")
+    @Produces(ModelCard.MEDIA_TYPE)
+    @Operation(summary = "The model card", description = "MODEL_CARD.md of the model directory, as"
+            + " `melanoma-export evaluate` wrote it: intended use, training and evaluation data, figures, subgroups,"
+            + " known limits.")
+    @APIResponse(responseCode = "200", description = "The card (Markdown)", content = @Content(mediaType = ModelCard.MEDIA_TYPE))
+    @APIResponse(responseCode = "404", description = "The model directory has no card", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public String modelCard() {
+        return classifier.modelCard().map(ModelCard::text).orElseThrow(() -> new RejectedInputException(
+                Rejection.NOT_FOUND, "This model directory has no " + ModelCard.FILE + " (melanoma-export evaluate writes one)."));
     }
 
     private PredictionResponse predict(byte[] image, Deadline deadline) {

@@ -2,17 +2,28 @@ package ai.skinlesion.api;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import ai.skinlesion.classify.Prediction;
 import ai.skinlesion.inference.ModelSpec;
 
 /** The JSON answer to one photo. */
 @Schema(name = "Prediction", description = "The model's answer for one photo. Not a diagnosis.")
 public record PredictionResponse(
-        @Schema(description = "Probability that the lesion is malignant (melanoma), 0..1", example = "0.0734")
+        @Schema(description = "Probability that the lesion is malignant (melanoma), 0..1; calibrated when"
+                + " `calibrated` is true", example = "0.0734")
         double malignantProbability,
+        @Schema(description = "Whether malignantProbability went through the calibration map of model.json (fitted on"
+                + " labelled photos); false: it is the model's own output", example = "false")
+        boolean calibrated,
+        @Schema(description = "The model's own output before calibration; present only when calibrated is true",
+                nullable = true, example = "0.2113")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        Double uncalibratedProbability,
         @Schema(description = "The label at the model's threshold", enumeration = { "malignant", "benign" }, example = "benign")
         String label,
-        @Schema(description = "Probabilities at or above it are labelled malignant", example = "0.5")
+        @Schema(description = "Probabilities at or above it are labelled malignant (on the calibrated scale when"
+                + " calibrated is true)", example = "0.5")
         double threshold,
         ModelInfo model,
         ImageInfo image,
@@ -56,6 +67,8 @@ public record PredictionResponse(
         var t = p.timings();
         return new PredictionResponse(
                 p.malignantProbability(),
+                p.calibrated(),
+                p.calibrated() ? p.uncalibratedProbability() : null,
                 p.label(),
                 p.threshold(),
                 ModelInfo.of(spec),

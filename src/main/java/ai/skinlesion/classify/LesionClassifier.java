@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -27,6 +28,7 @@ import ai.skinlesion.decode.Region;
 import ai.skinlesion.decode.RgbImage;
 import ai.skinlesion.inference.CpuFeatures;
 import ai.skinlesion.inference.GraphFile;
+import ai.skinlesion.inference.ModelCard;
 import ai.skinlesion.inference.ModelDirectory;
 import ai.skinlesion.inference.ModelSpec;
 import ai.skinlesion.inference.OnnxClassifier;
@@ -52,6 +54,8 @@ public class LesionClassifier {
     private final Preprocessor preprocessor;
     private final TensorBuffers buffers;
     private final DecodeGate gate;
+    private final Calibration calibration;
+    private final Optional<ModelCard> modelCard;
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
@@ -66,6 +70,8 @@ public class LesionClassifier {
             this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
             this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
             this.preprocessor = new Preprocessor(model.spec().input());
+            this.calibration = Calibration.of(model.spec().calibration());
+            this.modelCard = ModelCard.read(model.dir());
             this.buffers = new TensorBuffers(preprocessor.tensorSize());
             this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
             ServiceConfig.WarmUp warmUp = config.model().warmUp();
@@ -159,10 +165,13 @@ public class LesionClassifier {
         try {
             Prepared photo = prepare(image, deadline, input);
             long inferenceStart = System.nanoTime();
-            float probability = infer(input);
+            float raw = infer(input);
             long end = System.nanoTime();
+            // the threshold of a calibrated model was chosen on the calibrated probability (decision.chosenBy.scale)
+            double probability = calibration.apply(raw);
             ModelSpec.Decision decision = model.spec().decision();
-            return new Prediction(probability, decision.labelFor(probability), decision.threshold(), photo.format(),
+            return new Prediction(probability, calibration.calibrates(), raw, decision.labelFor(probability),
+                    decision.threshold(), photo.format(),
                     photo.width(), photo.height(), photo.exifOrientation(), photo.crop(),
                     new Timings(photo.decodeMs(), photo.preprocessMs(), ms(end - inferenceStart), ms(end - start)));
         } finally {
@@ -218,6 +227,11 @@ public class LesionClassifier {
     /** model.json as written by model-export, every field included. */
     public JsonNode specJson() {
         return model.specJson();
+    }
+
+    /** MODEL_CARD.md of the model directory, read at start-up; empty when it has none. */
+    public Optional<ModelCard> modelCard() {
+        return modelCard;
     }
 
     /** The ONNX file the session runs: a runtime graph of model.json, or model.onnx. */

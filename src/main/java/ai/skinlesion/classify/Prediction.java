@@ -4,11 +4,16 @@ import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.Region;
 
 /**
- * One photo's result: the probability, the label at the model's threshold, what was seen of the photo, and
- * how long each stage took.
+ * One photo's result: the probability (calibrated when model.json has a calibration), the label at the model's
+ * threshold, what was seen of the photo, and how long each stage took.
+ *
+ * @param uncalibratedProbability the model's own output, before calibration (equal to malignantProbability when
+ *        {@code calibrated} is false)
  */
 public record Prediction(
         double malignantProbability,
+        boolean calibrated,
+        double uncalibratedProbability,
         String label,
         double threshold,
         ImageFormat format,

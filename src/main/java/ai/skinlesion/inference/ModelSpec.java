@@ -14,7 +14,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
         ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
         ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class,
-        ModelSpec.ExternalData.class })
+        ModelSpec.ExternalData.class, ModelSpec.ChosenBy.class, ModelSpec.Calibration.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,
@@ -26,7 +26,8 @@ public record ModelSpec(
         Input input,
         Output output,
         Decision decision,
-        List<RuntimeGraph> runtimeGraphs) {
+        List<RuntimeGraph> runtimeGraphs,
+        Calibration calibration) {
 
     /** specVersion 2 adds {@code runtimeGraphs} (and {@code sampledSha256}); version 1 files load unchanged. */
     public List<RuntimeGraph> runtimeGraphs() {
@@ -80,12 +81,35 @@ public record ModelSpec(
     public record Output(String name, String activation, String meaning) {
     }
 
+    /**
+     * @param chosenBy specVersion 3, optional: how {@code melanoma-export calibrate} chose the threshold (absent: set
+     *        by hand at export)
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Decision(double threshold, String positiveLabel, String negativeLabel) {
+    public record Decision(double threshold, String positiveLabel, String negativeLabel, ChosenBy chosenBy) {
 
         /** The label at the threshold: a probability equal to it counts as positive. */
         public String labelFor(double probability) {
             return probability >= threshold ? positiveLabel : negativeLabel;
         }
+    }
+
+    /**
+     * How the threshold was chosen. Only {@code method} and {@code scale} matter to the service: {@code scale} says
+     * which probability the threshold was chosen on, and must agree with the presence of {@link Calibration}. The
+     * validation figures beside them are shown by {@code GET /v1/model} as they are.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ChosenBy(String method, Double targetSensitivity, String scale) {
+    }
+
+    /**
+     * specVersion 3, optional: a map from the model's probability to a calibrated one, fitted by
+     * {@code melanoma-export calibrate} on labelled photos. {@code platt}: {@code sigmoid(a * logit(p) + b)}, p clipped
+     * to [epsilon, 1 - epsilon]; {@code isotonic}: linear interpolation through the breakpoints (x, y), clipped at
+     * both ends.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Calibration(String method, Double a, Double b, Double epsilon, List<Double> x, List<Double> y) {
     }
 }

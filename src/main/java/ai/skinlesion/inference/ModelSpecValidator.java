@@ -14,6 +14,8 @@ public final class ModelSpecValidator {
     /** ONNX Runtime's graph optimisation levels, as model.json names them. */
     static final Set<String> OPTIMIZATION_LEVELS = Set.of("disabled", "basic", "extended", "all");
     static final Set<String> ARCHITECTURES = Set.of("amd64", "aarch64");
+    static final Set<String> CALIBRATION_METHODS = Set.of("platt", "isotonic");
+    static final Set<String> THRESHOLD_METHODS = Set.of("target-sensitivity", "fixed");
     private static final String HEX64 = "[0-9a-f]{64}";
 
     private ModelSpecValidator() {
@@ -21,8 +23,8 @@ public final class ModelSpecValidator {
 
     public static void validate(ModelSpec spec) {
         List<String> problems = new ArrayList<>();
-        if (spec.specVersion() != 1 && spec.specVersion() != 2) {
-            problems.add("specVersion must be 1 or 2, not " + spec.specVersion());
+        if (spec.specVersion() < 1 || spec.specVersion() > 3) {
+            problems.add("specVersion must be 1, 2 or 3, not " + spec.specVersion());
         }
         require(spec.name(), "name", problems);
         require(spec.version(), "version", problems);
@@ -58,7 +60,9 @@ public final class ModelSpecValidator {
             }
             require(spec.decision().positiveLabel(), "decision.positiveLabel", problems);
             require(spec.decision().negativeLabel(), "decision.negativeLabel", problems);
+            validateChosenBy(spec, problems);
         }
+        validateCalibration(spec, problems);
         if (!problems.isEmpty()) {
             throw new InvalidModelException("model.json of " + quoted(spec.name()) + " cannot be served: "
                     + String.join("; ", problems));
@@ -116,6 +120,81 @@ public final class ModelSpecValidator {
                 problems.add("input.normalization.scale must be positive");
             }
         }
+    }
+
+    /** The threshold must have been chosen on the scale the service applies it to. */
+    private static void validateChosenBy(ModelSpec spec, List<String> problems) {
+        ModelSpec.ChosenBy by = spec.decision().chosenBy();
+        if (by == null) {
+            return;
+        }
+        if (spec.specVersion() < 3) {
+            problems.add("decision.chosenBy needs specVersion 3");
+        }
+        if (!THRESHOLD_METHODS.contains(by.method())) {
+            problems.add("decision.chosenBy.method must be one of " + THRESHOLD_METHODS + ", not " + quoted(by.method()));
+        }
+        if ("target-sensitivity".equals(by.method())
+                && (by.targetSensitivity() == null || !(by.targetSensitivity() > 0 && by.targetSensitivity() <= 1))) {
+            problems.add("decision.chosenBy.targetSensitivity must lie in (0, 1]");
+        }
+        String scale = spec.calibration() == null ? "uncalibrated" : "calibrated";
+        if (!scale.equals(by.scale())) {
+            problems.add("decision.chosenBy.scale must be \"" + scale + "\" (the probability the threshold is applied to"
+                    + (spec.calibration() == null ? ": there is no calibration" : ": calibration is applied first")
+                    + "), not " + quoted(by.scale()));
+        }
+    }
+
+    private static void validateCalibration(ModelSpec spec, List<String> problems) {
+        ModelSpec.Calibration c = spec.calibration();
+        if (c == null) {
+            return;
+        }
+        if (spec.specVersion() < 3) {
+            problems.add("calibration needs specVersion 3");
+        }
+        if ("platt".equals(c.method())) {
+            // a slope of 0 or less would flatten or reverse the model's ranking: that is not a calibration
+            if (c.a() == null || !Double.isFinite(c.a()) || !(c.a() > 0)) {
+                problems.add("calibration.a must be a positive number");
+            }
+            if (c.b() == null || !Double.isFinite(c.b())) {
+                problems.add("calibration.b must be a number");
+            }
+            if (c.epsilon() != null && !(c.epsilon() > 0 && c.epsilon() < 0.5)) {
+                problems.add("calibration.epsilon must lie strictly between 0 and 0.5");
+            }
+        } else if ("isotonic".equals(c.method())) {
+            List<Double> x = c.x();
+            List<Double> y = c.y();
+            if (x == null || y == null || x.size() < 2 || x.size() != y.size()) {
+                problems.add("calibration.x and calibration.y must have the same length, at least 2");
+                return;
+            }
+            if (!inUnitInterval(x) || !inUnitInterval(y)) {
+                problems.add("calibration.x and calibration.y must lie in [0, 1]");
+                return;
+            }
+            for (int i = 1; i < x.size(); i++) {
+                if (!(x.get(i) > x.get(i - 1))) {
+                    problems.add("calibration.x must be strictly increasing (at index " + i + ")");
+                    break;
+                }
+            }
+            for (int i = 1; i < y.size(); i++) {
+                if (y.get(i) < y.get(i - 1)) {
+                    problems.add("calibration.y must not decrease (at index " + i + ")");
+                    break;
+                }
+            }
+        } else {
+            problems.add("calibration.method must be one of " + CALIBRATION_METHODS + ", not " + quoted(c.method()));
+        }
+    }
+
+    private static boolean inUnitInterval(List<Double> values) {
+        return values.stream().allMatch(v -> v != null && v >= 0 && v <= 1);
     }
 
     private static void validateRuntimeGraphs(ModelSpec spec, List<String> problems) {

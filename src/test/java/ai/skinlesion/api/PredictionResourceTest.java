@@ -28,6 +28,9 @@ class PredictionResourceTest {
                 .then().statusCode(200)
                 .contentType("application/json")
                 .body("malignantProbability", allOf(greaterThanOrEqualTo(0f), lessThanOrEqualTo(1f)))
+                // the demo's model.json has no calibration: the model's own output, and nothing else said about it
+                .body("calibrated", equalTo(false))
+                .body("$", not(hasKey("uncalibratedProbability")))
                 .body("label", oneOf("malignant", "benign"))
                 .body("threshold", equalTo(0.5f))
                 .body("model.name", not(emptyString()))
@@ -106,7 +109,10 @@ class PredictionResourceTest {
                 .body("specVersion", equalTo(2))
                 .body("trained", equalTo(false))
                 .body("input.preprocessing.centerCropFraction", equalTo(0.5f))
-                .body("model.sha256", matchesPattern("[0-9a-f]{64}"));
+                .body("model.sha256", matchesPattern("[0-9a-f]{64}"))
+                .body("$", not(hasKey("modelCard")));
+        // the demo's directory has no MODEL_CARD.md
+        given().when().get("/v1/model/card").then().statusCode(404).contentType("application/problem+json");
     }
 
     @Test

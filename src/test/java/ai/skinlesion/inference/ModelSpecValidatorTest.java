@@ -16,12 +16,17 @@ class ModelSpecValidatorTest {
 
     static ModelSpec spec(ModelSpec.Preprocessing preprocessing, String layout, double threshold, int specVersion,
             List<ModelSpec.RuntimeGraph> graphs) {
+        return spec(preprocessing, layout, threshold, specVersion, graphs, null, null);
+    }
+
+    static ModelSpec spec(ModelSpec.Preprocessing preprocessing, String layout, double threshold, int specVersion,
+            List<ModelSpec.RuntimeGraph> graphs, ModelSpec.ChosenBy chosenBy, ModelSpec.Calibration calibration) {
         return new ModelSpec(specVersion, "m", "1", false, "d",
                 new ModelSpec.ModelFile("model.onnx", "0".repeat(64), 1L, null),
                 new ModelSpec.Input("image", "float32", layout, 384, 384, 3, "RGB", preprocessing,
                         new ModelSpec.Normalization(1.0, List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0))),
                 new ModelSpec.Output("probability", "sigmoid-in-graph", "p"),
-                new ModelSpec.Decision(threshold, "malignant", "benign"), graphs);
+                new ModelSpec.Decision(threshold, "malignant", "benign", chosenBy), graphs, calibration);
     }
 
     static ModelSpec.Preprocessing preprocessing(double crop, String resize) {
@@ -77,8 +82,8 @@ class ModelSpecValidatorTest {
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 1, List.of(graph)))).getMessage();
         assertTrue(m.contains("runtimeGraphs"), m);
         m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
-                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 3, List.of()))).getMessage();
-        assertTrue(m.contains("specVersion must be 1 or 2"), m);
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 4, List.of()))).getMessage();
+        assertTrue(m.contains("specVersion must be 1, 2 or 3"), m);
     }
 
     @Test
@@ -88,5 +93,53 @@ class ModelSpecValidatorTest {
         String m = assertThrows(InvalidModelException.class,
                 () -> ModelSpecValidator.validate(spec(p, "NHWC", 0.5))).getMessage();
         assertTrue(m.contains("resize.antialias is missing"), m);
+    }
+
+    private static ModelSpec calibrated(ModelSpec.ChosenBy chosenBy, ModelSpec.Calibration calibration) {
+        return spec(preprocessing(0.5, "bilinear"), "NHWC", 0.3, 3, List.of(), chosenBy, calibration);
+    }
+
+    @Test
+    void acceptsAThresholdChosenOnTheCalibratedScale() {
+        ModelSpec.ChosenBy chosen = new ModelSpec.ChosenBy("target-sensitivity", 0.95, "calibrated");
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(calibrated(chosen,
+                new ModelSpec.Calibration("platt", 1.5, -0.2, null, null, null))));
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(calibrated(chosen,
+                new ModelSpec.Calibration("isotonic", null, null, null, List.of(0.1, 0.6), List.of(0.0, 1.0)))));
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(calibrated(
+                new ModelSpec.ChosenBy("fixed", null, "uncalibrated"), null)));
+    }
+
+    @Test
+    void aThresholdOnTheOtherScaleIsRefused() {
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(calibrated(
+                new ModelSpec.ChosenBy("fixed", null, "uncalibrated"),
+                new ModelSpec.Calibration("platt", 1.0, 0.0, null, null, null)))).getMessage();
+        assertTrue(m.contains("decision.chosenBy.scale must be \"calibrated\""), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(calibrated(
+                new ModelSpec.ChosenBy("target-sensitivity", 1.5, "calibrated"), null))).getMessage();
+        assertTrue(m.contains("decision.chosenBy.scale must be \"uncalibrated\""), m);
+        assertTrue(m.contains("targetSensitivity"), m);
+    }
+
+    @Test
+    void namesEveryWrongCalibrationField() {
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(calibrated(null,
+                new ModelSpec.Calibration("platt", -1.0, Double.NaN, 0.7, null, null)))).getMessage();
+        assertTrue(m.contains("calibration.a must be a positive number"), m);
+        assertTrue(m.contains("calibration.b"), m);
+        assertTrue(m.contains("calibration.epsilon"), m);
+        for (var bad : List.of(List.of(List.of(0.1, 0.5), List.of(0.2)), List.of(List.of(0.1, 1.5), List.of(0.2, 0.3)),
+                List.of(List.of(0.5, 0.5), List.of(0.2, 0.3)), List.of(List.of(0.1, 0.5), List.of(0.3, 0.2)))) {
+            String why = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(calibrated(null,
+                    new ModelSpec.Calibration("isotonic", null, null, null, bad.get(0), bad.get(1))))).getMessage();
+            assertTrue(why.contains("calibration.x") || why.contains("calibration.y"), why);
+        }
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(calibrated(null,
+                new ModelSpec.Calibration("beta", null, null, null, null, null)))).getMessage();
+        assertTrue(m.contains("calibration.method must be one of"), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(spec(preprocessing(0.5, "bilinear"),
+                "NHWC", 0.5, 2, List.of(), null, new ModelSpec.Calibration("platt", 1.0, 0.0, null, null, null)))).getMessage();
+        assertTrue(m.contains("calibration needs specVersion 3"), m);
     }
 }
