@@ -142,8 +142,10 @@ public final class TensorFlowResize implements Resize {
 
     private Spans spans(int inSize, int outSize) {
         float scale = (float) outSize / inSize;
-        float invScale = 1.0f / scale;
+        // as ComputeSpansCore writes them: 1.0 / scale in double, the kernel position times a float reciprocal
+        float invScale = (float) (1.0 / scale);
         float kernelScale = Math.max(invScale, 1.0f);
+        float oneOverKernelScale = 1.0f / kernelScale;
         float radius = kernel.radius() * kernelScale;
         int size = Math.min(2 * (int) Math.ceil(radius) + 1, inSize);
         int[] starts = new int[outSize];
@@ -157,7 +159,7 @@ public final class TensorFlowResize implements Resize {
             float total = 0;
             for (int t = 0; t < length; t++) {
                 float position = start + t + 0.5f - sample;
-                float w = kernel.weight(position / kernelScale);
+                float w = kernel.weight(position * oneOverKernelScale);
                 weights[x * size + t] = w;
                 total += w;
             }
