@@ -70,12 +70,12 @@ public final class Preprocessor {
     }
 
     /**
-     * The whole photo resized so that its shorter side is T = floor(side / fraction + 0.5) and the longer one
+     * The whole photo resized so that its shorter side is T = floor(height / fraction + 0.5) and the longer one
      * floor(L · T / S + 0.5), as model-export's reference does, then the centre side × side square of that.
      */
     private float[] resizeThenCrop(RgbImage image) {
         int shorter = Math.min(image.width(), image.height());
-        int target = (int) Math.floor(width / crop.fraction() + 0.5);
+        int target = (int) Math.floor(height / crop.fraction() + 0.5);
         int scaledWidth = image.width() == shorter ? target
                 : (int) Math.floor((double) image.width() * target / shorter + 0.5);
         int scaledHeight = image.height() == shorter ? target

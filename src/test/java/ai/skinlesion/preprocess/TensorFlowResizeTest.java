@@ -10,14 +10,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import ai.skinlesion.decode.RgbImage;
 
 /**
- * Resize must agree with TensorFlow's tf.image.resize. The expected values were printed by TensorFlow 2.21
+ * TensorFlowResize must agree with TensorFlow's tf.image.resize. The expected values were printed by TensorFlow 2.21
  * for a fixed 9x7 random image:
  * <pre>
  * img = np.random.default_rng(3).integers(0, 256, (7, 9, 3)).astype(np.uint8)
  * tf.image.resize(img.astype(np.float32), [h, w], method=m, antialias=aa)
  * </pre>
  */
-class ResizeTest {
+class TensorFlowResizeTest {
 
     private static final int[] INPUT = { 207, 21, 45, 60, 46, 205, 222, 149, 10, 24, 85, 110, 159, 122, 67, 40, 177, 188, 8,
             29, 115, 100, 227, 132, 107, 110, 170, 150, 44, 188, 193, 244, 201, 72, 81, 166, 166, 178, 222, 74, 240, 0, 19,
@@ -46,7 +46,7 @@ class ResizeTest {
             "4;3;true;bicubic;144.01776123046875,96.67137145996094,140.110107421875,78.27242279052734,155.32479858398438,122.22181701660156,66.70401763916016,133.3651885986328,144.62355041503906,94.73146057128906,148.6479949951172,133.95460510253906,112.74247741699219,179.3097686767578,147.74951171875,119.13520812988281,108.80686950683594,126.47333526611328,130.91493225097656,182.59715270996094,105.92245483398438,177.61196899414062,134.8927764892578,78.98932647705078,141.09976196289062,134.28799438476562,115.93687438964844,129.55833435058594,139.42417907714844,205.32196044921875,164.2424774169922,150.4122314453125,96.58718872070312,106.94918823242188,107.034423828125,120.41358947753906",
     })
     void agreesWithTensorFlow(int height, int width, boolean antialias, String method, String expected) {
-        float[] actual = new Resize(ResizeKernel.forMethod(method), antialias, width, height).apply(input());
+        float[] actual = new TensorFlowResize(ResizeKernel.forMethod(method), antialias).apply(input(), width, height);
         double[] want = Arrays.stream(expected.split(",")).mapToDouble(Double::parseDouble).toArray();
         double[] got = new double[actual.length];
         for (int i = 0; i < actual.length; i++) {
@@ -59,7 +59,7 @@ class ResizeTest {
     @CsvSource(delimiter = ';', value = {
             "12;5;145.07142639160156,40.857139587402344,111.0714340209961,129.75,109.68749237060547,77.8125,99.23529815673828,126.23530578613281,105.58824157714844,35.25000762939453,112.37501525878906,141.00001525878906,96.92855072021484,154.35714721679688,149.78570556640625" })
     void enlargingAgreesWithTensorFlow(int height, int width, String expectedFirstRow) {
-        float[] actual = new Resize(ResizeKernel.TRIANGLE, true, width, height).apply(input());
+        float[] actual = new TensorFlowResize(ResizeKernel.TRIANGLE, true).apply(input(), width, height);
         double[] want = Arrays.stream(expectedFirstRow.split(",")).mapToDouble(Double::parseDouble).toArray();
         double[] got = new double[want.length];
         for (int i = 0; i < want.length; i++) {
