@@ -62,15 +62,16 @@ final class BlockCodec {
      * Round-trips {@code plane} (width × height samples at full resolution) subsampled by hFactor × vFactor into
      * {@code out} (outWidth × outHeight decoded samples of the component).
      */
-    void roundTrip(int[] plane, int width, int height, int outWidth, int outHeight, int hFactor, int vFactor,
-            int[] out) {
+    void roundTrip(byte[] plane, int width, int height, int outWidth, int outHeight, int hFactor, int vFactor,
+            byte[] out) {
         // the component's blocks: width_in_blocks = ceil(width / (8 · hFactor)) (jdinput/jcmaster's formula)
         int paddedWidth = 8 * ((width + 8 * hFactor - 1) / (8 * hFactor));
         int paddedHeight = 8 * ((height + 8 * vFactor - 1) / (8 * vFactor));
-        int[] samples = downsample(plane, width, height, paddedWidth, paddedHeight, hFactor, vFactor);
+        byte[] samples = downsample(plane, width, height, paddedWidth, paddedHeight, hFactor, vFactor);
         int[] block = new int[64];
         short[] coefficients = new short[64];
         int[] pixels = new int[64];
+        Scratch scratch = new Scratch();
         for (int by = 0; by < paddedHeight; by += 8) {
             for (int bx = 0; bx < paddedWidth; bx += 8) {
                 if (bx >= outWidth || by >= outHeight) {
@@ -78,19 +79,19 @@ final class BlockCodec {
                 }
                 for (int y = 0; y < 8; y++) {
                     for (int x = 0; x < 8; x++) {
-                        block[y * 8 + x] = samples[(by + y) * paddedWidth + bx + x] - 128;
+                        block[y * 8 + x] = (samples[(by + y) * paddedWidth + bx + x] & 0xFF) - 128;
                     }
                 }
                 forwardDct(block);
                 quantize(block, coefficients);
                 if (accurate) {
-                    inverseDctAccurate(coefficients, pixels);
+                    inverseDctAccurate(coefficients, pixels, scratch);
                 } else {
-                    inverseDctFast(coefficients, pixels);
+                    inverseDctFast(coefficients, pixels, scratch);
                 }
                 for (int y = 0; y < 8 && by + y < outHeight; y++) {
                     for (int x = 0; x < 8 && bx + x < outWidth; x++) {
-                        out[(by + y) * outWidth + bx + x] = pixels[y * 8 + x];
+                        out[(by + y) * outWidth + bx + x] = (byte) pixels[y * 8 + x];
                     }
                 }
             }
@@ -102,9 +103,9 @@ final class BlockCodec {
      * (expand_right_edge, expand_bottom_edge), averaged over hFactor × vFactor with jcsample.c's alternating
      * rounding bias (1, 2 for 2 × 2; 0, 1 for 2 × 1); rows below the last downsampled one repeat it.
      */
-    private static int[] downsample(int[] plane, int width, int height, int paddedWidth, int paddedHeight,
+    private static byte[] downsample(byte[] plane, int width, int height, int paddedWidth, int paddedHeight,
             int hFactor, int vFactor) {
-        int[] out = new int[paddedWidth * paddedHeight];
+        byte[] out = new byte[paddedWidth * paddedHeight];
         int rows = (height + vFactor - 1) / vFactor;
         for (int r = 0; r < paddedHeight; r++) {
             if (r >= rows) {
@@ -118,13 +119,14 @@ final class BlockCodec {
                 int x1 = Math.min(c * hFactor + hFactor - 1, width - 1);
                 int v;
                 if (hFactor == 1 && vFactor == 1) {
-                    v = plane[y0 + x0];
+                    v = plane[y0 + x0] & 0xFF;
                 } else if (vFactor == 1) {
-                    v = (plane[y0 + x0] + plane[y0 + x1] + (c & 1)) >> 1;
+                    v = ((plane[y0 + x0] & 0xFF) + (plane[y0 + x1] & 0xFF) + (c & 1)) >> 1;
                 } else {
-                    v = (plane[y0 + x0] + plane[y0 + x1] + plane[y1 + x0] + plane[y1 + x1] + 1 + (c & 1)) >> 2;
+                    v = ((plane[y0 + x0] & 0xFF) + (plane[y0 + x1] & 0xFF) + (plane[y1 + x0] & 0xFF)
+                            + (plane[y1 + x1] & 0xFF) + 1 + (c & 1)) >> 2;
                 }
-                out[r * paddedWidth + c] = v;
+                out[r * paddedWidth + c] = (byte) v;
             }
         }
         return out;
@@ -241,8 +243,19 @@ final class BlockCodec {
         return (short) ((v * c) >> 8);
     }
 
-    void inverseDctFast(short[] coef, int[] out) {
-        int[] ws = new int[64];
+    /** Work arrays of one round trip, so that its blocks allocate nothing. */
+    static final class Scratch {
+        final int[] workspace = new int[64];
+        final short[] even = new short[4];
+        final short[] odd = new short[4];
+        final long[] line = new long[8];
+        final int[] result = new int[8];
+    }
+
+    void inverseDctFast(short[] coef, int[] out, Scratch scratch) {
+        int[] ws = scratch.workspace;
+        short[] even = scratch.even;
+        short[] odd = scratch.odd;
         for (int col = 0; col < 8; col++) {
             if (coef[8 + col] == 0 && coef[16 + col] == 0 && coef[24 + col] == 0 && coef[32 + col] == 0
                     && coef[40 + col] == 0 && coef[48 + col] == 0 && coef[56 + col] == 0) {
@@ -256,12 +269,12 @@ final class BlockCodec {
             short tmp1 = (short) (coef[16 + col] * fastMultipliers[16 + col]);
             short tmp2 = (short) (coef[32 + col] * fastMultipliers[32 + col]);
             short tmp3 = (short) (coef[48 + col] * fastMultipliers[48 + col]);
-            short[] even = fastEven(tmp0, tmp1, tmp2, tmp3);
+            fastEven(tmp0, tmp1, tmp2, tmp3, even);
             short tmp4 = (short) (coef[8 + col] * fastMultipliers[8 + col]);
             short tmp5 = (short) (coef[24 + col] * fastMultipliers[24 + col]);
             short tmp6 = (short) (coef[40 + col] * fastMultipliers[40 + col]);
             short tmp7 = (short) (coef[56 + col] * fastMultipliers[56 + col]);
-            short[] odd = fastOdd(tmp4, tmp5, tmp6, tmp7);
+            fastOdd(tmp4, tmp5, tmp6, tmp7, odd);
             ws[col] = even[0] + odd[3];
             ws[56 + col] = even[0] - odd[3];
             ws[8 + col] = even[1] + odd[2];
@@ -281,8 +294,8 @@ final class BlockCodec {
                 }
                 continue;
             }
-            short[] even = fastEven((short) ws[w], (short) ws[w + 2], (short) ws[w + 4], (short) ws[w + 6]);
-            short[] odd = fastOdd((short) ws[w + 1], (short) ws[w + 3], (short) ws[w + 5], (short) ws[w + 7]);
+            fastEven((short) ws[w], (short) ws[w + 2], (short) ws[w + 4], (short) ws[w + 6], even);
+            fastOdd((short) ws[w + 1], (short) ws[w + 3], (short) ws[w + 5], (short) ws[w + 7], odd);
             out[w] = rangeLimit((even[0] + odd[3]) >> (PASS1_BITS + 3));
             out[w + 7] = rangeLimit((even[0] - odd[3]) >> (PASS1_BITS + 3));
             out[w + 1] = rangeLimit((even[1] + odd[2]) >> (PASS1_BITS + 3));
@@ -295,17 +308,19 @@ final class BlockCodec {
     }
 
     /** Even part of jidctfst.c (inputs 0, 2, 4, 6): returns tmp0..tmp3. */
-    private static short[] fastEven(short in0, short in2, short in4, short in6) {
+    private static void fastEven(short in0, short in2, short in4, short in6, short[] tmp) {
         short tmp10 = (short) (in0 + in4);
         short tmp11 = (short) (in0 - in4);
         short tmp13 = (short) (in2 + in6);
         short tmp12 = (short) (fastMultiply(in2 - in6, FAST_1_414213562) - tmp13);
-        return new short[] { (short) (tmp10 + tmp13), (short) (tmp11 + tmp12), (short) (tmp11 - tmp12),
-                (short) (tmp10 - tmp13) };
+        tmp[0] = (short) (tmp10 + tmp13);
+        tmp[1] = (short) (tmp11 + tmp12);
+        tmp[2] = (short) (tmp11 - tmp12);
+        tmp[3] = (short) (tmp10 - tmp13);
     }
 
     /** Odd part of jidctfst.c (inputs 1, 3, 5, 7): returns tmp4, tmp5, tmp6, tmp7. */
-    private static short[] fastOdd(short in1, short in3, short in5, short in7) {
+    private static void fastOdd(short in1, short in3, short in5, short in7, short[] tmp) {
         short z13 = (short) (in5 + in3);
         short z10 = (short) (in5 - in3);
         short z11 = (short) (in1 + in7);
@@ -318,26 +333,30 @@ final class BlockCodec {
         short tmp6 = (short) (tmp12 - tmp7);
         short tmp5 = (short) (tmp11 - tmp6);
         short tmp4 = (short) (tmp10 + tmp5);
-        return new short[] { tmp4, tmp5, tmp6, tmp7 };
+        tmp[0] = tmp4;
+        tmp[1] = tmp5;
+        tmp[2] = tmp6;
+        tmp[3] = tmp7;
     }
 
     // jidctint.c: the accurate integer inverse DCT, rounding descales, 64-bit intermediates
-    void inverseDctAccurate(short[] coef, int[] out) {
-        int[] ws = new int[64];
+    void inverseDctAccurate(short[] coef, int[] out, Scratch scratch) {
+        int[] ws = scratch.workspace;
+        long[] v = scratch.line;
+        int[] r = scratch.result;
         for (int col = 0; col < 8; col++) {
             if (coef[8 + col] == 0 && coef[16 + col] == 0 && coef[24 + col] == 0 && coef[32 + col] == 0
                     && coef[40 + col] == 0 && coef[48 + col] == 0 && coef[56 + col] == 0) {
                 int dc = (coef[col] * quant[col]) << PASS1_BITS;
-                for (int r = 0; r < 8; r++) {
-                    ws[r * 8 + col] = dc;
+                for (int row = 0; row < 8; row++) {
+                    ws[row * 8 + col] = dc;
                 }
                 continue;
             }
-            long[] v = new long[8];
             for (int k = 0; k < 8; k++) {
                 v[k] = (long) coef[k * 8 + col] * quant[k * 8 + col];
             }
-            int[] r = accurate1d(v, CONST_BITS - PASS1_BITS);
+            accurate1d(v, CONST_BITS - PASS1_BITS, r);
             for (int k = 0; k < 8; k++) {
                 ws[k * 8 + col] = r[k];
             }
@@ -352,11 +371,10 @@ final class BlockCodec {
                 }
                 continue;
             }
-            long[] v = new long[8];
             for (int k = 0; k < 8; k++) {
                 v[k] = ws[w + k];
             }
-            int[] r = accurate1d(v, CONST_BITS + PASS1_BITS + 3);
+            accurate1d(v, CONST_BITS + PASS1_BITS + 3, r);
             for (int k = 0; k < 8; k++) {
                 out[w + k] = rangeLimit(r[k]);
             }
@@ -364,7 +382,7 @@ final class BlockCodec {
     }
 
     /** One 1-D pass of jidctint.c over v[0..7]; each result descaled by {@code bits}. */
-    private static int[] accurate1d(long[] v, int bits) {
+    private static void accurate1d(long[] v, int bits, int[] r) {
         long z2 = v[2];
         long z3 = v[6];
         long z1 = (z2 + z3) * FIX_0_541196100;
@@ -401,8 +419,13 @@ final class BlockCodec {
         tmp1 += z2 + z4;
         tmp2 += z2 + z3;
         tmp3 += z1 + z4;
-        return new int[] { descale(tmp10 + tmp3, bits), descale(tmp11 + tmp2, bits), descale(tmp12 + tmp1, bits),
-                descale(tmp13 + tmp0, bits), descale(tmp13 - tmp0, bits), descale(tmp12 - tmp1, bits),
-                descale(tmp11 - tmp2, bits), descale(tmp10 - tmp3, bits) };
+        r[0] = descale(tmp10 + tmp3, bits);
+        r[1] = descale(tmp11 + tmp2, bits);
+        r[2] = descale(tmp12 + tmp1, bits);
+        r[3] = descale(tmp13 + tmp0, bits);
+        r[4] = descale(tmp13 - tmp0, bits);
+        r[5] = descale(tmp12 - tmp1, bits);
+        r[6] = descale(tmp11 - tmp2, bits);
+        r[7] = descale(tmp10 - tmp3, bits);
     }
 }

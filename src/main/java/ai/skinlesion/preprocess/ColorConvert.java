@@ -48,22 +48,22 @@ final class ColorConvert {
         return (int) (x * (1L << SCALEBITS) + 0.5);
     }
 
-    static void toYcc(float[] rgb, int[] y, int[] cb, int[] cr) {
+    static void toYcc(float[] rgb, byte[] y, byte[] cb, byte[] cr) {
         for (int p = 0, i = 0; p < y.length; p++, i += 3) {
             int r = (int) rgb[i];
             int g = (int) rgb[i + 1];
             int b = (int) rgb[i + 2];
-            y[p] = (R_Y[r] + G_Y[g] + B_Y[b]) >> SCALEBITS;
-            cb[p] = (R_CB[r] + G_CB[g] + B_CB[b]) >> SCALEBITS;
-            cr[p] = (B_CB[r] + G_CR[g] + B_CR[b]) >> SCALEBITS;
+            y[p] = (byte) ((R_Y[r] + G_Y[g] + B_Y[b]) >> SCALEBITS);
+            cb[p] = (byte) ((R_CB[r] + G_CB[g] + B_CB[b]) >> SCALEBITS);
+            cr[p] = (byte) ((B_CB[r] + G_CR[g] + B_CR[b]) >> SCALEBITS);
         }
     }
 
-    static void toRgb(int[] y, int[] cb, int[] cr, float[] rgb) {
+    static void toRgb(byte[] y, byte[] cb, byte[] cr, float[] rgb) {
         for (int p = 0, i = 0; p < y.length; p++, i += 3) {
-            int l = y[p];
-            int u = cb[p];
-            int v = cr[p];
+            int l = y[p] & 0xFF;
+            int u = cb[p] & 0xFF;
+            int v = cr[p] & 0xFF;
             rgb[i] = clamp(l + CR_R[v]);
             rgb[i + 1] = clamp(l + ((CB_G[u] + CR_G[v]) >> SCALEBITS));
             rgb[i + 2] = clamp(l + CB_B[u]);

@@ -76,21 +76,19 @@ public final class JpegRoundTrip {
     /** Replaces {@code rgb} (height × width × 3 whole values 0..255, row by row) by its round trip. */
     public void apply(float[] rgb, int width, int height) {
         int n = width * height;
-        int[] y = new int[n];
-        int[] cb = new int[n];
-        int[] cr = new int[n];
+        byte[] y = new byte[n];
+        byte[] cb = new byte[n];
+        byte[] cr = new byte[n];
         ColorConvert.toYcc(rgb, y, cb, cr);
-        // luma at full resolution; blocks padded by repeating the last column and row (jcsample.c, jcprepct.c)
-        int[] yOut = new int[n];
-        luma.roundTrip(y, width, height, width, height, 1, 1, yOut);
+        // luma at full resolution, decoded in place (the codec reads a padded copy first)
+        luma.roundTrip(y, width, height, width, height, 1, 1, y);
         int cw = (width + hFactor - 1) / hFactor;
         int ch = (height + vFactor - 1) / vFactor;
-        int[] cbOut = new int[cw * ch];
-        int[] crOut = new int[cw * ch];
-        chroma.roundTrip(cb, width, height, cw, ch, hFactor, vFactor, cbOut);
-        chroma.roundTrip(cr, width, height, cw, ch, hFactor, vFactor, crOut);
-        int[] cbFull = Upsample.fancy(cbOut, cw, ch, width, height, hFactor, vFactor);
-        int[] crFull = Upsample.fancy(crOut, cw, ch, width, height, hFactor, vFactor);
-        ColorConvert.toRgb(yOut, cbFull, crFull, rgb);
+        byte[] decoded = new byte[cw * ch];
+        chroma.roundTrip(cb, width, height, cw, ch, hFactor, vFactor, decoded);
+        Upsample.fancy(decoded, cw, ch, width, height, hFactor, vFactor, cb);
+        chroma.roundTrip(cr, width, height, cw, ch, hFactor, vFactor, decoded);
+        Upsample.fancy(decoded, cw, ch, width, height, hFactor, vFactor, cr);
+        ColorConvert.toRgb(y, cb, cr, rgb);
     }
 }
