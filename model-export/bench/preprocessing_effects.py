@@ -37,14 +37,14 @@ def main() -> int:
     import numpy as np
 
     from melanoma_export.parity import onnx_probabilities
-    from melanoma_export.preprocessing import (Normalization, Preprocessing, jpeg_roundtrip, list_images,
-                                               reference_tensor, to_model_input)
+    from melanoma_export.preprocessing import (JpegRoundTrip, Normalization, Preprocessing, jpeg_roundtrip,
+                                               list_images, reference_tensor, to_model_input)
     from melanoma_export.spec import read_spec
 
     spec = read_spec(args.model)
     pp = Preprocessing.from_spec(spec["input"])
     norm = Normalization.from_spec(spec["input"]["normalization"])
-    no_crop = Preprocessing(pp.size, 1.0, pp.resize_method, pp.antialias, pp.quantize)
+    no_crop = pp.replace(center_crop_fraction=1.0)
     files = list_images(args.images, subdirs=())
     variants = {k: [] for k in ("reference", f"jpeg-q{args.quality}", "no-crop", "bgr", "grey", "no-crop+bgr")}
     for f in files:
@@ -52,7 +52,7 @@ def main() -> int:
         full, _ = reference_tensor(str(f), no_crop)
         grey = np.round(t.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32))
         variants["reference"].append(t)
-        variants[f"jpeg-q{args.quality}"].append(jpeg_roundtrip(t, args.quality))
+        variants[f"jpeg-q{args.quality}"].append(jpeg_roundtrip(t, JpegRoundTrip(args.quality)))
         variants["no-crop"].append(full)
         variants["bgr"].append(t[..., ::-1])
         variants["grey"].append(np.repeat(np.clip(grey, 0, 255)[..., None], 3, -1).astype(np.uint8))

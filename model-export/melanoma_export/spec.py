@@ -1,6 +1,8 @@
 """The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it.
 
-specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py).
+specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds
+optional fields, each absent meaning what version 2 did (this module writes issue 12's: the preprocessing
+``resize.library``, ``order`` and ``jpegRoundTrip``, see preprocessing.Preprocessing.to_spec).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 
@@ -66,6 +68,9 @@ def tool_versions() -> dict:
         "onnxruntime": _version("onnxruntime"),
         "tensorflow": _version("tensorflow-cpu") if _version("tensorflow-cpu") != "absent" else _version("tensorflow"),
         "numpy": _version("numpy"),
+        "opencv": _version("opencv-python-headless") if _version("opencv-python-headless") != "absent"
+        else _version("opencv-python"),
+        "pillow": _version("pillow"),
     }
 
 
