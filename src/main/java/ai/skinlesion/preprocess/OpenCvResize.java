@@ -1,5 +1,7 @@
 package ai.skinlesion.preprocess;
 
+import java.util.Arrays;
+
 import ai.skinlesion.decode.RgbImage;
 
 /**
@@ -15,7 +17,7 @@ import ai.skinlesion.decode.RgbImage;
  * <li>A linear halving is OpenCV's area halving, as OpenCV itself substitutes it.</li>
  * </ul>
  * Intel IPP, where OpenCV is built with it, replaces OpenCV's own code for cubic on uint8; IPP's result differs
- * from it by a level in a few pixels (docs/MODEL_SPEC.md states the measured difference).
+ * from it by a level in some pixels (docs/DESIGN.md states the measured difference).
  */
 public final class OpenCvResize implements Resize {
 
@@ -153,7 +155,7 @@ public final class OpenCvResize implements Resize {
             float beta = ys.weight[j];
             int dy = ys.destination[j];
             int row = ys.source[j] * stride;
-            java.util.Arrays.fill(buf, 0f);
+            Arrays.fill(buf, 0f);
             for (int k = 0; k < xs.size; k++) {
                 int d = xs.destination[k] * 3;
                 int s = row + xs.source[k] * 3;
@@ -269,7 +271,7 @@ public final class OpenCvResize implements Resize {
         // the rows a destination row reads are ksize consecutive ones: slot = row mod ksize never collides
         int[][] rows = new int[ksize][width];
         int[] rowOf = new int[ksize];
-        java.util.Arrays.fill(rowOf, -1);
+        Arrays.fill(rowOf, -1);
         int[][] read = new int[ksize][];
         float[] out = new float[width * outHeight];
         for (int dy = 0; dy < outHeight; dy++) {

@@ -1,5 +1,7 @@
 package ai.skinlesion.preprocess;
 
+import java.util.Arrays;
+
 import ai.skinlesion.decode.RgbImage;
 
 /**
@@ -170,7 +172,7 @@ public final class PillowResize implements Resize {
         int stride = width * 3;
         int[] sum = new int[stride];
         for (int yy = 0; yy < outHeight; yy++) {
-            java.util.Arrays.fill(sum, 1 << (PRECISION_BITS - 1));
+            Arrays.fill(sum, 1 << (PRECISION_BITS - 1));
             int base = yy * c.ksize;
             for (int y = 0; y < c.count[yy]; y++) {
                 int w = c.weights[base + y];

@@ -1,5 +1,7 @@
 package ai.skinlesion.preprocess;
 
+import java.util.Arrays;
+
 import ai.skinlesion.decode.RgbImage;
 
 /**
@@ -99,7 +101,7 @@ public final class TensorFlowResize implements Resize {
         float[] out = new float[outHeight * outWidth * 3];
         int o = 0;
         for (int y = 0; y < outHeight; y++) {
-            java.util.Arrays.fill(row, 0f);
+            Arrays.fill(row, 0f);
             int base = y * rows.size;
             for (int t = 0; t < rows.lengths[y]; t++) {
                 float w = rows.weights[base + t];
