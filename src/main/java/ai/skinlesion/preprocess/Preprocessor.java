@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import ai.skinlesion.decode.Region;
 import ai.skinlesion.decode.RgbImage;
 import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.preprocess.jpeg.JpegRoundTrip;
 
 /**
  * The training pipeline's preprocessing, built from the model's spec (docs/MODEL_SPEC.md): centre crop and resize

@@ -19,12 +19,12 @@ import ai.skinlesion.decode.RgbImage;
  * (printed by library-outputs.py beside it), so that each kernel's edge cases (whole factors, enlarging, one axis
  * up and one down, JPEG blocks padded on both axes) are pinned without the photos.
  */
-final class LibraryOutputs {
+public final class LibraryOutputs {
 
     /** One line: the words before the values (e.g. "resize opencv area 9x7 4x3"), and the values. */
-    record Case(String[] words, int[] values) {
+    public record Case(String[] words, int[] values) {
 
-        String name() {
+        public String name() {
             return String.join(" ", words);
         }
 
@@ -66,21 +66,21 @@ final class LibraryOutputs {
     private LibraryOutputs() {
     }
 
-    static RgbImage input(String size) {
+    public static RgbImage input(String size) {
         return INPUTS.get(size);
     }
 
     /** "9x7" as {9, 7}. */
-    static int[] size(String widthByHeight) {
+    public static int[] size(String widthByHeight) {
         String[] wh = widthByHeight.split("x");
         return new int[] { Integer.parseInt(wh[0]), Integer.parseInt(wh[1]) };
     }
 
-    static List<Case> cases(String... prefix) {
+    public static List<Case> cases(String... prefix) {
         return CASES.stream().filter(c -> Arrays.equals(Arrays.copyOf(c.words(), prefix.length), prefix)).toList();
     }
 
-    static int[] rounded(float[] values) {
+    public static int[] rounded(float[] values) {
         int[] out = new int[values.length];
         for (int i = 0; i < values.length; i++) {
             out[i] = Math.round(values[i]);

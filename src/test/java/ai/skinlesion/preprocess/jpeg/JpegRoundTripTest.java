@@ -1,4 +1,4 @@
-package ai.skinlesion.preprocess;
+package ai.skinlesion.preprocess.jpeg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import ai.skinlesion.decode.RgbImage;
+import ai.skinlesion.preprocess.LibraryOutputs;
 
 /**
  * JpegRoundTrip against cv2.imencode then tf.io.decode_jpeg (library-outputs.txt), on a 20 × 13 image, so that

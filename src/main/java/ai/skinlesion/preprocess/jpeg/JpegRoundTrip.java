@@ -1,4 +1,4 @@
-package ai.skinlesion.preprocess;
+package ai.skinlesion.preprocess.jpeg;
 
 import ai.skinlesion.inference.ModelSpec;
 

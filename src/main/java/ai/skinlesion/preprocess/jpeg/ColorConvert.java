@@ -1,4 +1,4 @@
-package ai.skinlesion.preprocess;
+package ai.skinlesion.preprocess.jpeg;
 
 /** libjpeg-turbo's colour conversions, in its 16-bit fixed point with its rounding (jccolor.c, jdcolor.c). */
 final class ColorConvert {

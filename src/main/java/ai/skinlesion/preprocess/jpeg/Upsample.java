@@ -1,4 +1,4 @@
-package ai.skinlesion.preprocess;
+package ai.skinlesion.preprocess.jpeg;
 
 /**
  * libjpeg-turbo's fancy upsampling (jdsample.c), the decompressor's default: each output sample a 3:1 blend of the

@@ -1,4 +1,4 @@
-package ai.skinlesion.preprocess;
+package ai.skinlesion.preprocess.jpeg;
 
 /**
  * One colour component through libjpeg-turbo's lossy stages: padded to whole 8 × 8 blocks as its compressor pads
