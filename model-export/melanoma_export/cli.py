@@ -206,6 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
                                             "else 384)")
     g.add_argument("--no-probabilities", dest="probabilities", action="store_false",
                    help="write tensors only: no model is run, so --size and any preprocessing may be given")
+
+    # ---- match-tfrecords
+    m = sub.add_parser("match-tfrecords", help="find the preprocessing a model was trained with, from its TFRecords",
+                       description="For each TFRecord whose image name matches an original photo in --images, try "
+                                   "the preprocessing candidates (crop fraction, order, resize, JPEG round trip) and "
+                                   "print them ranked by mean and max |dpixel| against the stored training image; "
+                                   "the last line is the convert flags of the best.")
+    m.add_argument("--tfrecords", nargs="+", required=True, metavar="FILE", help="TFRecord files (tf.train.Example)")
+    m.add_argument("--images", required=True, metavar="DIR", help="the original photos (searched recursively)")
+    m.add_argument("--image-feature", default="image_name",
+                   help="the feature holding the photo's name, matched to a file name or stem (default image_name)")
+    m.add_argument("--image-key", default="image", help="the feature holding the encoded image (default image)")
+    m.add_argument("--sample", type=int, default=8,
+                   help="records the search stages run on; the best candidates are then measured on all (default 8)")
+    m.add_argument("--top", type=int, default=10, help="candidates measured on all records and printed (default 10)")
     return parser
 
 
@@ -267,6 +282,11 @@ def main(argv=None) -> int:
             out = write_fixtures(model_dir=args.model, images_root=args.images, out_dir=args.out,
                                  source_path=args.source, labels_csv=args.labels, max_bytes=args.max_bytes,
                                  overrides=choices, probabilities=args.probabilities, progress=progress)
+        elif args.command == "match-tfrecords":
+            from melanoma_export.match import match_tfrecords
+
+            out = match_tfrecords(args.tfrecords, args.images, name_feature=args.image_feature,
+                                  image_feature=args.image_key, sample=args.sample, top=args.top, progress=progress)
         else:  # pragma: no cover - argparse enforces the choices
             parser.error(f"unknown command {args.command}")
     except ExportError as e:
