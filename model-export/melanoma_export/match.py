@@ -158,7 +158,8 @@ def _key(pp: Preprocessing, score: tuple[float, int]):
             rt is not None and rt.dct_method != "tensorflow-default")
 
 
-def match(records: list[Record], sample: int = 8, top: int = 10, progress=print) -> list[tuple[Preprocessing, float, int]]:
+def match(records: list[Record], sample: int = 8, top: int = 10,
+          progress=print) -> list[tuple[Preprocessing, float, int]]:
     """The ranked candidates [(preprocessing, mean, max)] over all records (best first)."""
     if not records:
         raise ExportError("no record's name matches a photo in --images")
@@ -195,7 +196,8 @@ def match(records: list[Record], sample: int = 8, top: int = 10, progress=print)
                      for o in ("crop-then-resize", "resize-then-crop")], few)
     crop = stage[0]
     progress(f"crop: {crop.center_crop_fraction:g}, {crop.order} (of {len(CROP_GRID) * 2}, on {len(few)} records)")
-    fractions = sorted({round(min(1.0, max(0.01, crop.center_crop_fraction + d)), 2) for d in (-0.02, -0.01, 0, 0.01, 0.02)})
+    fractions = sorted({round(min(1.0, max(0.01, crop.center_crop_fraction + d)), 2)
+                        for d in (-0.02, -0.01, 0, 0.01, 0.02)})
     trips = [trip, None] if trip else [None]
     kernel = best_of([crop.replace(resize=r, center_crop_fraction=f, jpeg_roundtrip=t) for r in RESIZE_CHOICES
                       for f in fractions for t in trips], few)[0]

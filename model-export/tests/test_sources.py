@@ -26,7 +26,7 @@ def nested_b0():
 
 @pytest.fixture(scope="module")
 def flat_b0(nested_b0):
-    """The same weights in the flat layout, built as a user writes it (not with the exporter's helper)."""
+    """The same weights in the flat layout, built as a user writes it (not with the exporter's own builder)."""
     import keras
 
     base = keras.applications.EfficientNetB0(include_top=False, weights=None, input_shape=(SIZE, SIZE, 3))
