@@ -7,6 +7,8 @@
     melanoma-export evaluate --service URL --images DIR --labels CSV [--out DIR] [--reference]
     melanoma-export calibrate MODEL_DIR --service URL --images DIR --labels CSV
                               (--target-sensitivity S | --threshold T) [--calibration platt|isotonic|none] --out DIR
+    melanoma-export reference --no-probabilities --size 128 --resize opencv:area --out DIR
+    melanoma-export match-tfrecords --tfrecords FILE... --images DIR
 
 Progress goes to stderr; a failure prints one line ``melanoma-export: error: <reason>`` and exits non-zero.
 """
@@ -48,9 +50,54 @@ def _runtime_graph_flags(parser, default_tolerance: float) -> None:
                         f"(default {default_tolerance:g})")
 
 
+def _quality(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..100, got {text!r}") from None
+    if not 1 <= v <= 100:
+        raise argparse.ArgumentTypeError(f"must be 1..100, got {text}")
+    return v
+
+
+def _preprocessing_flags(g, *, overrides: bool) -> None:
+    """The preprocessing choices, shared by convert (defaults: the v2 pipeline) and reference (defaults: the
+    model's own spec). How they combine is preprocessing.choices_from_flags."""
+    from melanoma_export.preprocessing import (CHROMA_SUBSAMPLINGS, DEFAULT_RESIZE, JPEG_DCT_METHODS,
+                                               JPEG_ENCODERS, ORDERS, RESIZE_CHOICES)
+
+    keep = " (default: the model's)" if overrides else ""
+    g.add_argument("--crop-fraction", type=_fraction,
+                   help="centre-crop fraction of the shorter side" +
+                        (keep if overrides else " (default 0.5 at 384 px, 0.6 at 224 px)"))
+    g.add_argument("--resize", choices=list(RESIZE_CHOICES), metavar="LIB:METHOD",
+                   help=f"resize as this library does it: {', '.join(RESIZE_CHOICES)}" +
+                        (keep if overrides else f" (default {DEFAULT_RESIZE})"))
+    g.add_argument("--order", choices=ORDERS,
+                   help="crop-then-resize: centre crop, then resize; resize-then-crop: shorter side to "
+                        "size/crop-fraction, then centre crop" + (keep if overrides else " (default crop-then-resize)"))
+    g.add_argument("--jpeg-roundtrip", type=_quality, metavar="QUALITY",
+                   help="store the model-sized image as JPEG at this quality and decode it again with "
+                        "tf.io.decode_jpeg, as training stored and read it" + (keep if overrides else " (default: none)"))
+    if overrides:
+        g.add_argument("--no-jpeg-roundtrip", action="store_true", help="no JPEG round trip" + keep)
+    g.add_argument("--jpeg-subsampling", choices=CHROMA_SUBSAMPLINGS,
+                   help="chroma subsampling of the round trip (default 4:2:0, what OpenCV and Pillow write)")
+    g.add_argument("--jpeg-dct", choices=list(JPEG_DCT_METHODS),
+                   help="DCT method of the round trip's decode: tensorflow-default (tf.io.decode_jpeg's default, "
+                        "INTEGER_FAST) or accurate (INTEGER_ACCURATE) (default tensorflow-default)")
+    g.add_argument("--jpeg-encoder", choices=JPEG_ENCODERS,
+                   help="who wrote the JPEG: opencv (cv2.imencode) or pillow (Image.save) (default opencv)")
+    if not overrides:
+        g.add_argument("--resize-method", choices=("bilinear", "bicubic", "area", "nearest"),
+                       help="deprecated: use --resize (bilinear = tensorflow:bilinear-antialias, "
+                            "bicubic = tensorflow:bicubic-antialias; area and nearest are refused)")
+        g.add_argument("--no-antialias", dest="antialias", action="store_false",
+                       help="deprecated: with bilinear, use --resize tensorflow:bilinear")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from melanoma_export.parity import DEFAULT_TOLERANCE
-    from melanoma_export.preprocessing import RESIZE_METHODS
     from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
     from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
     from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
@@ -90,10 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--untrained", action="store_true", help="mark the spec trained: false")
 
     g = c.add_argument_group("preprocessing (recorded in the spec)")
-    g.add_argument("--crop-fraction", type=_fraction,
-                   help="centre-crop fraction of the shorter side (default 0.5 at 384 px, 0.6 at 224 px)")
-    g.add_argument("--resize-method", choices=RESIZE_METHODS, default="bilinear")
-    g.add_argument("--no-antialias", dest="antialias", action="store_false")
+    _preprocessing_flags(g, overrides=False)
     g.add_argument("--input-scale", type=float, default=1.0,
                    help="model input = (pixel * scale - mean) / std; keras.applications EfficientNet takes raw "
                         "0..255 (scale 1, mean 0, std 1: its Rescaling/Normalization are in the graph)")
@@ -149,15 +193,37 @@ def build_parser() -> argparse.ArgumentParser:
                                    "plus one lossless PNG per preprocessed tensor, with the probabilities of the "
                                    "source model (TensorFlow) and of model.onnx (onnxruntime).")
     g = r.add_argument_group("input")
-    g.add_argument("--model", required=True, help="model version directory (model.onnx + model.json)")
+    g.add_argument("--model", help="model version directory (model.onnx + model.json); optional with "
+                                   "--no-probabilities (then the preprocessing is the default one plus the flags)")
     g.add_argument("--images", default="../shared/testdata",
                    help="image root; reads its dermoscopy/, exif-orientation/ and formats/ (default ../shared/testdata)")
     g.add_argument("--source", help="the source Keras file, for a converted (non-demo) model; checked against the spec")
     g.add_argument("--labels", help="labels CSV (file,label); default: <images>/dermoscopy/labels.csv")
     g = r.add_argument_group("output")
     g.add_argument("--out", required=True, help="fixtures directory (fixtures.json + tensors/)")
-    g.add_argument("--max-bytes", type=int, default=8_000_000,
-                   help="size budget for the tensors; beyond it keep a subset, dermoscopy first (default 8000000)")
+    g.add_argument("--max-bytes", type=int, default=12_000_000,
+                   help="size budget for the tensors; beyond it keep a subset, dermoscopy first (default 12000000)")
+    g = r.add_argument_group("preprocessing (overrides the model's; for preprocessing-only fixtures)")
+    _preprocessing_flags(g, overrides=True)
+    g.add_argument("--size", type=int, help="model input size (only with --no-probabilities; default the model's, "
+                                            "else 384)")
+    g.add_argument("--no-probabilities", dest="probabilities", action="store_false",
+                   help="write tensors only: no model is run, so --size and any preprocessing may be given")
+
+    # ---- match-tfrecords
+    m = sub.add_parser("match-tfrecords", help="find the preprocessing a model was trained with, from its TFRecords",
+                       description="For each TFRecord whose image name matches an original photo in --images, try "
+                                   "the preprocessing candidates (crop fraction, order, resize, JPEG round trip) and "
+                                   "print them ranked by mean and max |dpixel| against the stored training image; "
+                                   "the last line is the convert flags of the best.")
+    m.add_argument("--tfrecords", nargs="+", required=True, metavar="FILE", help="TFRecord files (tf.train.Example)")
+    m.add_argument("--images", required=True, metavar="DIR", help="the original photos (searched recursively)")
+    m.add_argument("--image-feature", default="image_name",
+                   help="the feature holding the photo's name, matched to a file name or stem (default image_name)")
+    m.add_argument("--image-key", default="image", help="the feature holding the encoded image (default image)")
+    m.add_argument("--sample", type=int, default=8,
+                   help="records the search stages run on; the best candidates are then measured on all (default 8)")
+    m.add_argument("--top", type=int, default=10, help="candidates measured on all records and printed (default 10)")
 
     # ---- evaluate
     from melanoma_export.evaluation import BOOTSTRAP_RESAMPLES
@@ -235,11 +301,17 @@ def main(argv=None) -> int:
             from melanoma_export.pipeline import convert
             from melanoma_export.rewrites import DEFAULT_REWRITES
 
+            from melanoma_export.preprocessing import choices_from_flags
+
             rewrites = [] if args.no_rewrites else (args.rewrites or list(DEFAULT_REWRITES))
+            choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
+                                         jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
+                                         jpeg_encoder=args.jpeg_encoder, legacy_method=args.resize_method,
+                                         legacy_antialias=args.antialias, defaults=True)
             out = convert(
                 model_path=args.model, out_dir=args.out, name=args.name, version=args.version, arch=args.arch,
                 size=args.size, layout=args.layout, qubvel_mean=args.qubvel_mean, qubvel_std=args.qubvel_std,
-                crop_fraction=args.crop_fraction, resize_method=args.resize_method, antialias=args.antialias,
+                crop_fraction=args.crop_fraction, choices=choices,
                 scale=args.input_scale, mean=args.input_mean, std=args.input_std, threshold=args.threshold,
                 rewrite_names=rewrites, tolerance=args.tolerance, calibration_dir=args.calibration_dir,
                 parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
@@ -257,11 +329,25 @@ def main(argv=None) -> int:
             out = optimize(model_dir=args.model_dir, images=args.images, tolerance=args.runtime_graph_tolerance,
                            progress=progress)
         elif args.command == "reference":
+            from melanoma_export.preprocessing import choices_from_flags
             from melanoma_export.reference import write_fixtures
 
+            choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
+                                         jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
+                                         jpeg_encoder=args.jpeg_encoder, no_jpeg=args.no_jpeg_roundtrip,
+                                         defaults=False)
+            if args.crop_fraction is not None:
+                choices["center_crop_fraction"] = args.crop_fraction
+            if args.size is not None:
+                choices["size"] = args.size
             out = write_fixtures(model_dir=args.model, images_root=args.images, out_dir=args.out,
                                  source_path=args.source, labels_csv=args.labels, max_bytes=args.max_bytes,
-                                 progress=progress)
+                                 overrides=choices, probabilities=args.probabilities, progress=progress)
+        elif args.command == "match-tfrecords":
+            from melanoma_export.match import match_tfrecords
+
+            out = match_tfrecords(args.tfrecords, args.images, name_feature=args.image_feature,
+                                  image_feature=args.image_key, sample=args.sample, top=args.top, progress=progress)
         elif args.command == "evaluate":
             from melanoma_export.evaluate import evaluate
 

@@ -140,8 +140,8 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
 
 def convert(*, model_path: str, out_dir: str | None, name: str | None, version: str, arch: str | None,
             size: int | None, layout: str, qubvel_mean, qubvel_std, crop_fraction: float | None,
-            resize_method: str, antialias: bool, scale: float, mean, std, threshold: float,
-            rewrite_names, tolerance: float, calibration_dir: str | None, parity_inputs: int,
+            choices: dict | None = None, scale: float = 1.0, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0),
+            threshold: float = 0.5, rewrite_names=(), tolerance: float, calibration_dir: str | None, parity_inputs: int,
             int8: bool, int8_tolerance: float, trained: bool, description: str | None,
             runtime_graphs: bool = True, runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
             progress=print) -> Path:
@@ -161,7 +161,8 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
     fraction = crop_fraction if crop_fraction is not None else DEFAULT_CROP_FRACTION.get(image_size)
     if fraction is None:
         raise ExportError(f"no default centre-crop fraction for {image_size} px; give --crop-fraction")
-    pp = Preprocessing(image_size, fraction, resize_method, antialias)
+    # choices: Preprocessing.replace keywords (resize, order, round trip); checked before the long export
+    pp = Preprocessing(image_size, fraction).replace(**(choices or {}))
     norm = Normalization(scale, tuple(mean), tuple(std))
     model_name = name or Path(model_path.rstrip("/")).name.split(".")[0]
     source_spec = {"kind": source.kind, "arch": source.arch, "imageSize": image_size,

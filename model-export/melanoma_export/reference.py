@@ -44,6 +44,14 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def preprocessing_tools() -> dict:
+    """Versions of the libraries whose output preprocessing-only fixtures hold."""
+    from melanoma_export.spec import tool_versions
+
+    return {k: v for k, v in tool_versions().items() if k in ("python", "melanoma-export", "tensorflow", "numpy",
+                                                               "opencv", "pillow")}
+
+
 def read_labels(path: str | None, images_root: str) -> dict[str, str]:
     path = path or os.path.join(images_root, "dermoscopy", "labels.csv")
     if not os.path.exists(path):
@@ -88,22 +96,40 @@ def source_model_for(spec: dict, source_path: str | None, progress=print):
     return model, source, tmp
 
 
-def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: str | None = None,
-                   labels_csv: str | None = None, max_bytes: int = 8_000_000, progress=print) -> Path:
+def write_fixtures(model_dir: str | None, images_root: str, out_dir: str, source_path: str | None = None,
+                   labels_csv: str | None = None, max_bytes: int = 12_000_000, overrides: dict | None = None,
+                   probabilities: bool = True, progress=print) -> Path:
+    """Fixtures for ``model_dir``'s preprocessing, changed by ``overrides`` (``Preprocessing.replace`` keywords).
+
+    With ``probabilities=False`` no model runs: the fixtures hold tensors only, so that any preprocessing
+    choice can be fixed at a small size (``overrides["size"]``); ``model_dir`` may then be None (the default
+    preprocessing plus the overrides).
+    """
     backend.use("torch")
     from melanoma_export import parity
 
-    spec = read_spec(model_dir)
-    onnx_path = os.path.join(model_dir, spec.get("model", {}).get("file", MODEL_FILE))
-    if not os.path.exists(onnx_path):
-        raise SourceError(f"{onnx_path} not found")
-    sha = sha256_file(onnx_path)
-    if sha != spec["model"]["sha256"]:
-        raise SourceError(f"{onnx_path} does not match the sha256 in model.json")
+    overrides = dict(overrides or {})
+    spec = sha = onnx_path = None
+    if model_dir is not None:
+        spec = read_spec(model_dir)
+        onnx_path = os.path.join(model_dir, spec.get("model", {}).get("file", MODEL_FILE))
+        if probabilities:
+            if not os.path.exists(onnx_path):
+                raise SourceError(f"{onnx_path} not found")
+            sha = sha256_file(onnx_path)
+            if sha != spec["model"]["sha256"]:
+                raise SourceError(f"{onnx_path} does not match the sha256 in model.json")
+    elif probabilities:
+        raise SourceError("give --model (or --no-probabilities for tensors only)")
+    if probabilities and overrides:
+        if "size" in overrides and overrides["size"] != int(spec["input"]["height"]):
+            raise ExportError(f"--size {overrides['size']} differs from the model's input size "
+                              f"{spec['input']['height']}: add --no-probabilities")
     if not os.path.isdir(images_root):
         raise SourceError(f"--images {images_root} is not a directory")
-    pp = Preprocessing.from_spec(spec["input"])
-    norm = Normalization.from_spec(spec["input"]["normalization"])
+    base = Preprocessing.from_spec(spec["input"]) if spec is not None else Preprocessing()
+    pp = base.replace(**overrides)
+    norm = Normalization.from_spec(spec["input"]["normalization"]) if spec is not None else Normalization()
     labels = read_labels(labels_csv, images_root)
 
     files = list_images(images_root, SUBDIR_PRIORITY)
@@ -126,6 +152,7 @@ def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: 
             "storedWidth": info["storedWidth"], "storedHeight": info["storedHeight"],
             "exifOrientation": info["exifOrientation"],
             "orientedWidth": info["orientedWidth"], "orientedHeight": info["orientedHeight"],
+            **({"resized": info["resized"]} if "resized" in info else {}),
             "crop": info["crop"],
             "decoder": info["decoder"],
             "tensor": None,
@@ -138,17 +165,20 @@ def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: 
     if not entries:
         raise ExportError(f"no decodable images under {images_root}")
 
-    x = to_model_input(np.stack(tensors), norm)
-    progress(f"onnxruntime on {len(x)} tensors (batch 1)")
-    onnx_probs = parity.onnx_probabilities(onnx_path, x, batch=1)[:, 0]
-    model, source, tmp = source_model_for(spec, source_path, progress)
-    try:
-        tf_probs, _ = parity.tensorflow_reference(source.to_json(), x, progress)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-    tf_probs = tf_probs[:, 0]
-    worst = float(np.max(np.abs(tf_probs - onnx_probs)))
+    tf_probs = onnx_probs = [None] * len(entries)
+    worst = None
+    if probabilities:
+        x = to_model_input(np.stack(tensors), norm)
+        progress(f"onnxruntime on {len(x)} tensors (batch 1)")
+        onnx_probs = parity.onnx_probabilities(onnx_path, x, batch=1)[:, 0]
+        model, source, tmp = source_model_for(spec, source_path, progress)
+        try:
+            tf_probs, _ = parity.tensorflow_reference(source.to_json(), x, progress)
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+        tf_probs = tf_probs[:, 0]
+        worst = float(np.max(np.abs(tf_probs - onnx_probs)))
 
     out = Path(out_dir)
     tdir = out / "tensors"
@@ -157,8 +187,8 @@ def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: 
         old.unlink()
     used, kept, omitted = 0, 0, []
     for e, t, p, q in zip(entries, tensors, tf_probs, onnx_probs):
-        e["probability"] = float(p)
-        e["onnxProbability"] = float(q)
+        e["probability"] = None if p is None else float(p)
+        e["onnxProbability"] = None if q is None else float(q)
         png = encode_png(t)
         if used + len(png) <= max_bytes:
             name = f"tensors/{safe_name(e['file'])}.png"
@@ -170,11 +200,12 @@ def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: 
             omitted.append(e["file"])
     fixtures = {
         "fixtureVersion": FIXTURE_VERSION,
-        "model": {"name": spec["name"], "version": spec["version"], "sha256": sha},
-        "input": {k: spec["input"][k] for k in ("name", "dtype", "layout", "height", "width", "channels",
-                                                 "channelOrder", "normalization")},
-        "preprocessing": spec["input"]["preprocessing"],
-        "tools": spec.get("export", {}).get("tools", {}),
+        "model": {"name": spec["name"], "version": spec["version"], "sha256": sha} if probabilities else None,
+        "input": ({k: spec["input"][k] for k in ("name", "dtype", "layout", "height", "width", "channels",
+                                                  "channelOrder", "normalization")} if probabilities else
+                  {"height": pp.size, "width": pp.size, "channels": 3, "channelOrder": "RGB"}),
+        "preprocessing": spec["input"]["preprocessing"] if probabilities and not overrides else pp.to_spec(),
+        "tools": spec.get("export", {}).get("tools", {}) if probabilities else preprocessing_tools(),
         "imagesRoot": "../shared/testdata (relative to the repository root)",
         "tensorFormat": "8-bit RGB PNG of the HxWx3 uint8 tensor after preprocessing, before normalisation; "
                         "tensorSha256 is over the raw HWC bytes",
@@ -186,5 +217,5 @@ def write_fixtures(model_dir: str, images_root: str, out_dir: str, source_path: 
     }
     (out / "fixtures.json").write_text(json.dumps(fixtures, indent=2) + "\n")
     progress(f"wrote {len(entries)} fixtures ({kept} tensors, {used / 1e6:.1f} MB; {len(omitted)} over budget), "
-             f"{len(skipped)} skipped; max |TF - ONNX| probability {worst:.3g}")
+             f"{len(skipped)} skipped" + (f"; max |TF - ONNX| probability {worst:.3g}" if probabilities else ""))
     return out

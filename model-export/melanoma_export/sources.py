@@ -7,7 +7,9 @@ Input kinds (``inspect_source`` tells them apart and fails with a one-line reaso
 * ``weights-h5``   a weights-only legacy HDF5 file (``save_weights("x.h5")``, ModelCheckpoint with
                    ``save_weights_only=True``), keras.applications or qubvel ``efficientnet.tfkeras``
                    layer names; needs ``--arch`` and ``--size``
-* ``keras-weights`` a Keras 3 ``.weights.h5`` file; needs ``--arch`` and ``--size``
+* ``keras-weights`` a Keras 3 ``.weights.h5`` file, saved from the nested layout (the EfficientNet base as
+                   one layer) or the flat one (``keras.Model(base.input, head(base.output))``); needs
+                   ``--arch`` and ``--size``
 * ``savedmodel``   a TensorFlow SavedModel directory; its variables are read by name into the rebuilt
                    ``--arch`` (Keras 3 cannot load a SavedModel as a Keras model)
 
@@ -180,14 +182,9 @@ def load_model(source: Source):
 
     model = build_classifier(source.arch, source.size)
     if source.kind == "keras-weights":
-        try:
-            model.load_weights(source.path)
-        except Exception as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ArchitectureMismatch(
-                f"weights in {source.path} do not fit {source.arch}: {first}") from None
+        load_keras3_weights(model, source)
         return model
-    if source.kind in ("weights-h5", "legacy-h5"):
+    if source.kind == "weights-h5":
         groups = read_legacy_h5_weights(source.path)
     elif source.kind == "savedmodel":
         groups = read_savedmodel_weights(source.path)
@@ -195,6 +192,56 @@ def load_model(source: Source):
         raise SourceError(f"unknown source kind {source.kind!r}")
     assign_by_layer_name(model, groups, source)
     return model
+
+
+def build_flat_classifier(arch: str, size: int):
+    """The same classifier with the base's layers inlined: ``keras.Model(base.input, head(base.output))``."""
+    import keras
+
+    ctor_name, _ = ARCHITECTURES[arch]
+    base = getattr(keras.applications, ctor_name)(include_top=False, weights=None, input_shape=(size, size, 3))
+    x = keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")(base.output)
+    out = keras.layers.Dense(1, activation="sigmoid", name="dense")(x)
+    return keras.Model(base.input, out, name=f"{arch}_{size}_flat")
+
+
+def _is_nested_keras3_file(path: str) -> bool:
+    """A Keras 3 .weights.h5 stores each layer under layers/<class name>; a nested model under
+    layers/<model class>/layers/..."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return any(isinstance(g, h5py.Group) and "layers" in g for g in f["layers"].values())
+
+
+def load_keras3_weights(model, source: Source) -> None:
+    """Keras 3 ``.weights.h5`` into the nested classifier, whichever layout the file was saved from.
+
+    Keras 3 names the file's groups by layer class and position inside each (sub)model, not by layer name,
+    so a file saved from a flat model does not load into a nested one ("257 objects could not be loaded").
+    Keras itself loads the file into the layout it was saved from; the weights are then copied leaf layer by
+    leaf layer (same architecture, same order, checked by name - auto-generated ones without their counter - and shape).
+    """
+    nested = _is_nested_keras3_file(source.path)
+    target = model if nested else build_flat_classifier(source.arch, source.size)
+    layout = "nested" if nested else "flat"
+    try:
+        target.load_weights(source.path)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArchitectureMismatch(
+            f"weights in {source.path} ({layout} Keras 3 file) do not fit {source.arch} at {source.size} px: "
+            f"{first}") from None
+    if nested:
+        return
+    src, dst = leaf_layers(target), leaf_layers(model)
+    pairs = list(zip(src, dst))
+    if len(src) != len(dst) or any(_base(a.name) != _base(b.name) or [tuple(w.shape) for w in a.weights] !=
+                                   [tuple(w.shape) for w in b.weights] for a, b in pairs):
+        raise ArchitectureMismatch(f"the flat and nested {source.arch} classifiers differ; cannot map "
+                                   f"{Path(source.path).name}")
+    for a, b in pairs:
+        b.set_weights(a.get_weights())
 
 
 def check_single_image_model(model, source: Source) -> None:

@@ -1,7 +1,9 @@
 """The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it.
 
-specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds optional
-fields that other commands write (calibrate: ``decision.chosenBy``, ``calibration``, ``evaluation``); docs/MODEL_SPEC.md.
+specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds
+optional fields, each absent meaning what version 2 did: this module writes the preprocessing's
+``resize.library``, ``order`` and ``jpegRoundTrip`` (preprocessing.Preprocessing.to_spec); calibrate writes
+``decision.chosenBy``, ``calibration`` and ``evaluation``; docs/MODEL_SPEC.md.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def tool_versions() -> dict:
         "onnxruntime": _version("onnxruntime"),
         "tensorflow": _version("tensorflow-cpu") if _version("tensorflow-cpu") != "absent" else _version("tensorflow"),
         "numpy": _version("numpy"),
+        "opencv": _version("opencv-python-headless") if _version("opencv-python-headless") != "absent"
+        else _version("opencv-python"),
+        "pillow": _version("pillow"),
     }
 
 

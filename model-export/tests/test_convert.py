@@ -92,7 +92,8 @@ def test_spec_contents(tiny_export, models_dir):
     assert p["exifOrientation"] == "apply" and p["alpha"] == "drop" and p["grayscale"] == "replicate"
     assert p["cmyk"] == "naive-inverted" and p["sixteenBit"] == "high-byte"
     assert p["centerCropFraction"] == 0.5
-    assert p["resize"] == {"method": "bilinear", "antialias": True}
+    assert p["resize"] == {"library": "tensorflow", "method": "bilinear", "antialias": True}
+    assert p["order"] == "crop-then-resize" and "jpegRoundTrip" not in p
     assert p["quantize"] == "uint8"
     assert i["normalization"] == {"scale": 1.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
     o = spec["output"]

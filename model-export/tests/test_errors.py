@@ -21,7 +21,7 @@ def run_cli(capsys, *args):
 def test_help_runs_as_module():
     env = dict(os.environ, PYTHONPATH=str(PKG_ROOT))
     for args in (["--help"], ["convert", "--help"], ["demo", "--help"], ["reference", "--help"],
-                 ["optimize", "--help"]):
+                 ["optimize", "--help"], ["match-tfrecords", "--help"]):
         p = subprocess.run([sys.executable, "-m", "melanoma_export", *args], capture_output=True, text=True, env=env)
         assert p.returncode == 0, p.stderr
         assert "usage: melanoma-export" in p.stdout

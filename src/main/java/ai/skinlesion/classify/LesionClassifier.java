@@ -200,8 +200,9 @@ public class LesionClassifier {
                 width = opened.width();
                 height = opened.height();
                 orientation = opened.orientation().exifValue();
-                crop = preprocessor.cropOf(width, height);
-                pixels = opened.read(crop);
+                crop = preprocessor.seenRegionOf(width, height);
+                // crop-then-resize: only the crop's pixels are decoded
+                pixels = opened.read(preprocessor.cropOf(width, height));
             }
             deadline.check("decoding the pixels");
             long decoded = System.nanoTime();

@@ -61,7 +61,8 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(width, height);
-            Orientation orientation = jpeg == null ? Orientation.NORMAL : jpeg.orientation();
+            Orientation orientation = jpeg != null ? jpeg.orientation()
+                    : format == ImageFormat.PNG ? PngExif.orientation(bytes) : Orientation.NORMAL;
             return new OpenedImage(format, reader, stream, width, height, orientation,
                     jpeg == null ? JpegHeader.NO_ADOBE_SEGMENT : jpeg.adobeTransform(), deadline);
         } catch (IOException | RuntimeException e) {

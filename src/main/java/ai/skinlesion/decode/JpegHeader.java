@@ -6,13 +6,8 @@ import java.util.List;
 
 import javax.imageio.stream.ImageInputStream;
 
-import com.twelvemonkeys.imageio.metadata.Directory;
-import com.twelvemonkeys.imageio.metadata.Entry;
 import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
 import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
-import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
-import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
-import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
 /**
  * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the frame size, the EXIF
@@ -93,36 +88,12 @@ record JpegHeader(int sofMarker, int width, int height, Orientation orientation,
         return false;
     }
 
-    /** A damaged EXIF block costs the orientation, not the photo: it is read as "as stored". */
     private static Orientation exifOrientation(JPEGSegment exif) {
         try (InputStream data = exif.data()) {
-            byte[] bytes = data.readAllBytes();
-            int start = tiffHeaderStart(bytes);
-            if (start < 0) {
-                return Orientation.NORMAL;
-            }
-            try (ImageInputStream tiff = new ByteArrayImageInputStream(bytes, start, bytes.length - start)) {
-                Directory ifd0 = new TIFFReader().read(tiff);
-                Entry entry = ifd0.getEntryById(TIFF.TAG_ORIENTATION);
-                if (entry != null && entry.getValue() instanceof Number n) {
-                    return Orientation.fromExif(n.intValue());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+            return ExifOrientation.read(data.readAllBytes());
+        } catch (IOException e) {
             return Orientation.NORMAL;
         }
-        return Orientation.NORMAL;
-    }
-
-    /** The segment data may keep the padding byte after "Exif\0": find the TIFF byte-order mark. */
-    private static int tiffHeaderStart(byte[] b) {
-        for (int i = 0; i + 3 < b.length && i < 4; i++) {
-            if ((b[i] == 'I' && b[i + 1] == 'I' && b[i + 2] == 0x2A && b[i + 3] == 0)
-                    || (b[i] == 'M' && b[i + 1] == 'M' && b[i + 2] == 0 && b[i + 3] == 0x2A)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** APP14: "Adobe" version(2) flags0(2) flags1(2) transform(1): 0 = CMYK or RGB as stored, 1 = YCbCr, 2 = YCCK. */

@@ -12,7 +12,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * Registered for reflection because Jackson builds these records reflectively, also in a native image.
  */
 @RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
-        ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
+        ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.JpegRoundTrip.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
         ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class,
         ModelSpec.ExternalData.class, ModelSpec.ChosenBy.class, ModelSpec.Calibration.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -63,14 +63,56 @@ public record ModelSpec(
             String channelOrder, Preprocessing preprocessing, Normalization normalization) {
     }
 
+    /**
+     * specVersion 3 adds {@code order} (absent: crop, then resize) and {@code jpegRoundTrip} (absent: none).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Preprocessing(String exifOrientation, String alpha, String grayscale, String cmyk,
-            double centerCropFraction, Resize resize, String quantize) {
+            double centerCropFraction, Resize resize, String quantize, String order, JpegRoundTrip jpegRoundTrip) {
+
+        public static final String CROP_THEN_RESIZE = "crop-then-resize";
+        public static final String RESIZE_THEN_CROP = "resize-then-crop";
+
+        public String order() {
+            return order == null ? CROP_THEN_RESIZE : order;
+        }
     }
 
-    /** @param antialias a Boolean, so that a missing field is refused rather than read as false */
+    /**
+     * @param library   specVersion 3: "tensorflow" (absent), "opencv" or "pillow"
+     * @param antialias TensorFlow only; a Boolean, so that a missing field is refused rather than read as false
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Resize(String method, Boolean antialias) {
+    public record Resize(String library, String method, Boolean antialias) {
+
+        public String library() {
+            return library == null ? "tensorflow" : library;
+        }
+    }
+
+    /**
+     * Training stored the model-sized image as a JPEG and decoded it again (specVersion 3).
+     *
+     * @param quality           1..100, as given to the encoder
+     * @param chromaSubsampling "4:2:0" (absent), "4:2:2" or "4:4:4"
+     * @param encoder           the library that wrote it: "opencv" (absent) or "pillow", both libjpeg-turbo
+     * @param dctMethod         the decoder's inverse DCT: "tensorflow-default" (absent; libjpeg's fast integer one)
+     *                          or "accurate" (the slow integer one)
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record JpegRoundTrip(Integer quality, String chromaSubsampling, String encoder, String dctMethod) {
+
+        public String chromaSubsampling() {
+            return chromaSubsampling == null ? "4:2:0" : chromaSubsampling;
+        }
+
+        public String encoder() {
+            return encoder == null ? "opencv" : encoder;
+        }
+
+        public String dctMethod() {
+            return dctMethod == null ? "tensorflow-default" : dctMethod;
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -2,7 +2,9 @@ package ai.skinlesion.inference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks, before any session is created, that a spec asks only for what this service can do, and names every
@@ -10,7 +12,16 @@ import java.util.Set;
  */
 public final class ModelSpecValidator {
 
-    static final Set<String> RESIZE_METHODS = Set.of("bilinear", "bicubic");
+    /** The resize methods each library's class reproduces (preprocess/TensorFlowResize, OpenCvResize, PillowResize). */
+    static final Map<String, Set<String>> RESIZE_METHODS = Map.of(
+            "tensorflow", Set.of("bilinear", "bicubic"),
+            "opencv", Set.of("area", "linear", "cubic"),
+            "pillow", Set.of("bilinear", "bicubic", "lanczos"));
+    static final Set<String> ORDERS = Set.of(ModelSpec.Preprocessing.CROP_THEN_RESIZE,
+            ModelSpec.Preprocessing.RESIZE_THEN_CROP);
+    static final Set<String> CHROMA_SUBSAMPLINGS = Set.of("4:2:0", "4:2:2", "4:4:4");
+    static final Set<String> JPEG_ENCODERS = Set.of("opencv", "pillow");
+    static final Set<String> JPEG_DCT_METHODS = Set.of("tensorflow-default", "accurate");
     /** ONNX Runtime's graph optimisation levels, as model.json names them. */
     static final Set<String> OPTIMIZATION_LEVELS = Set.of("disabled", "basic", "extended", "all");
     static final Set<String> ARCHITECTURES = Set.of("amd64", "aarch64");
@@ -97,15 +108,17 @@ public final class ModelSpecValidator {
             if (!(p.centerCropFraction() > 0 && p.centerCropFraction() <= 1)) {
                 problems.add("input.preprocessing.centerCropFraction must lie in (0, 1]");
             }
-            if (p.resize() == null || !RESIZE_METHODS.contains(p.resize().method())) {
-                problems.add("input.preprocessing.resize.method must be one of " + RESIZE_METHODS);
-            }
-            if (p.resize() != null && p.resize().antialias() == null) {
-                problems.add("input.preprocessing.resize.antialias is missing (true or false)");
-            }
+            validateResize(p.resize(), problems);
             if (!"uint8".equals(p.quantize()) && !"none".equals(p.quantize())) {
                 problems.add("input.preprocessing.quantize must be \"uint8\" or \"none\", not " + quoted(p.quantize()));
             }
+            if (!ORDERS.contains(p.order())) {
+                problems.add("input.preprocessing.order must be one of " + new TreeSet<>(ORDERS) + ", not "
+                        + quoted(p.order()));
+            } else if (ModelSpec.Preprocessing.RESIZE_THEN_CROP.equals(p.order()) && input.height() != input.width()) {
+                problems.add("input.preprocessing.order \"resize-then-crop\" needs a square input (height = width)");
+            }
+            validateJpegRoundTrip(p.jpegRoundTrip(), p.quantize(), problems);
         }
         ModelSpec.Normalization n = input.normalization();
         if (n == null) {
@@ -195,6 +208,60 @@ public final class ModelSpecValidator {
 
     private static boolean inUnitInterval(List<Double> values) {
         return values.stream().allMatch(v -> v != null && v >= 0 && v <= 1);
+    }
+
+    private static void validateResize(ModelSpec.Resize resize, List<String> problems) {
+        if (resize == null) {
+            problems.add("input.preprocessing.resize is missing");
+            return;
+        }
+        Set<String> methods = RESIZE_METHODS.get(resize.library());
+        if (methods == null) {
+            problems.add("input.preprocessing.resize.library must be one of " + new TreeSet<>(RESIZE_METHODS.keySet())
+                    + ", not " + quoted(resize.library()));
+            return;
+        }
+        if (!methods.contains(resize.method())) {
+            problems.add("input.preprocessing.resize.method must be one of " + new TreeSet<>(methods) + " for "
+                    + resize.library() + ", not " + quoted(resize.method()));
+        }
+        if ("tensorflow".equals(resize.library())) {
+            if (resize.antialias() == null) {
+                problems.add("input.preprocessing.resize.antialias is missing (true or false)");
+            } else if (!resize.antialias() && "bicubic".equals(resize.method())) {
+                // tf.image.resize then runs ResizeBicubic, whose edges this service does not reproduce
+                problems.add("input.preprocessing.resize.antialias must be true for TensorFlow's bicubic");
+            }
+        } else if (Boolean.TRUE.equals(resize.antialias())) {
+            problems.add("input.preprocessing.resize.antialias is TensorFlow's; " + resize.library()
+                    + " has one behaviour per method (leave it out)");
+        }
+    }
+
+    private static void validateJpegRoundTrip(ModelSpec.JpegRoundTrip jpeg, String quantize, List<String> problems) {
+        if (jpeg == null) {
+            return;
+        }
+        String at = "input.preprocessing.jpegRoundTrip.";
+        if (jpeg.quality() == null || jpeg.quality() < 1 || jpeg.quality() > 100) {
+            problems.add(at + "quality must be an integer 1..100, not " + jpeg.quality());
+        }
+        if (!CHROMA_SUBSAMPLINGS.contains(jpeg.chromaSubsampling())) {
+            problems.add(at + "chromaSubsampling must be one of " + new TreeSet<>(CHROMA_SUBSAMPLINGS) + ", not "
+                    + quoted(jpeg.chromaSubsampling()));
+        }
+        if (!JPEG_ENCODERS.contains(jpeg.encoder())) {
+            problems.add(at + "encoder must be one of " + new TreeSet<>(JPEG_ENCODERS) + ", not "
+                    + quoted(jpeg.encoder()));
+        }
+        if (!JPEG_DCT_METHODS.contains(jpeg.dctMethod())) {
+            problems.add(at + "dctMethod must be one of " + new TreeSet<>(JPEG_DCT_METHODS) + ", not "
+                    + quoted(jpeg.dctMethod()));
+        }
+        if (!"uint8".equals(quantize)) {
+            problems.add("input.preprocessing.jpegRoundTrip needs input.preprocessing.quantize \"uint8\": a JPEG holds"
+                    + " 8-bit pixels");
+        }
     }
 
     private static void validateRuntimeGraphs(ModelSpec spec, List<String> problems) {

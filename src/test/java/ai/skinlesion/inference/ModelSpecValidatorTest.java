@@ -31,7 +31,7 @@ class ModelSpecValidatorTest {
 
     static ModelSpec.Preprocessing preprocessing(double crop, String resize) {
         return new ModelSpec.Preprocessing("apply", "drop", "replicate", "naive-inverted", crop,
-                new ModelSpec.Resize(resize, true), "uint8");
+                new ModelSpec.Resize(null, resize, true), "uint8", null, null);
     }
 
     @Test
@@ -89,7 +89,7 @@ class ModelSpecValidatorTest {
     @Test
     void aMissingAntialiasIsRefusedNotReadAsFalse() {
         ModelSpec.Preprocessing p = new ModelSpec.Preprocessing("apply", "drop", "replicate", "naive-inverted", 0.5,
-                new ModelSpec.Resize("bilinear", null), "uint8");
+                new ModelSpec.Resize(null, "bilinear", null), "uint8", null, null);
         String m = assertThrows(InvalidModelException.class,
                 () -> ModelSpecValidator.validate(spec(p, "NHWC", 0.5))).getMessage();
         assertTrue(m.contains("resize.antialias is missing"), m);
@@ -141,5 +141,55 @@ class ModelSpecValidatorTest {
         m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(spec(preprocessing(0.5, "bilinear"),
                 "NHWC", 0.5, 2, List.of(), null, new ModelSpec.Calibration("platt", 1.0, 0.0, null, null, null)))).getMessage();
         assertTrue(m.contains("calibration needs specVersion 3"), m);
+    }
+
+    static ModelSpec.Preprocessing choice(String library, String method, Boolean antialias, String order,
+            ModelSpec.JpegRoundTrip jpeg, String quantize) {
+        return new ModelSpec.Preprocessing("apply", "drop", "replicate", "naive-inverted", 0.6,
+                new ModelSpec.Resize(library, method, antialias), quantize, order, jpeg);
+    }
+
+    @Test
+    void acceptsEveryPreprocessingChoiceTheServiceReproduces() {
+        ModelSpec.JpegRoundTrip jpeg = new ModelSpec.JpegRoundTrip(95, "4:2:0", "opencv", "tensorflow-default");
+        for (ModelSpec.Preprocessing p : List.of(
+                choice("tensorflow", "bilinear", true, null, null, "uint8"),
+                choice("tensorflow", "bilinear", false, "crop-then-resize", null, "none"),
+                choice("tensorflow", "bicubic", true, "resize-then-crop", jpeg, "uint8"),
+                choice("opencv", "area", null, null, jpeg, "uint8"),
+                choice("opencv", "linear", false, null, new ModelSpec.JpegRoundTrip(75, "4:4:4", "pillow", "accurate"),
+                        "uint8"),
+                choice("opencv", "cubic", null, "resize-then-crop", null, "uint8"),
+                choice("pillow", "bilinear", null, null, new ModelSpec.JpegRoundTrip(1, "4:2:2", null, null), "uint8"),
+                choice("pillow", "bicubic", null, null, null, "uint8"),
+                choice("pillow", "lanczos", null, null, null, "uint8"))) {
+            assertDoesNotThrow(() -> ModelSpecValidator.validate(spec(p, "NHWC", 0.5, 3, List.of())), p.toString());
+        }
+    }
+
+    @Test
+    void namesEveryWrongPreprocessingChoiceField() {
+        ModelSpec.JpegRoundTrip jpeg = new ModelSpec.JpegRoundTrip(101, "4:1:1", "libjpeg", "float");
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(choice("opencv", "lanczos4", true, "resize-only", jpeg, "none"), "NHWC", 0.5, 3, List.of())))
+                .getMessage();
+        for (String field : new String[] { "resize.method must be one of [area, cubic, linear] for opencv",
+                "resize.antialias is TensorFlow's", "order must be one of", "jpegRoundTrip.quality",
+                "jpegRoundTrip.chromaSubsampling", "jpegRoundTrip.encoder", "jpegRoundTrip.dctMethod",
+                "jpegRoundTrip needs input.preprocessing.quantize" }) {
+            assertTrue(m.contains(field), field + " in " + m);
+        }
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(choice("skimage", "area", null, null, null, "uint8"), "NHWC", 0.5, 3, List.of()))).getMessage();
+        assertTrue(m.contains("resize.library must be one of [opencv, pillow, tensorflow]"), m);
+    }
+
+    @Test
+    void refusesWhatTheServiceCannotReproduce() {
+        // tf.image.resize(bicubic, antialias=False) is ResizeBicubic, whose edge handling is not reproduced
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
+                spec(choice("tensorflow", "bicubic", false, null, null, "uint8"), "NHWC", 0.5, 3, List.of())))
+                .getMessage();
+        assertTrue(m.contains("resize.antialias must be true for TensorFlow's bicubic"), m);
     }
 }
