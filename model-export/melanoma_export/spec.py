@@ -1,6 +1,8 @@
 """The spec beside the model (``model.json``), as docs/MODEL_SPEC.md defines it.
 
-specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py).
+specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds
+optional fields, among them ``extraOutputs`` entries (the class activation map, heatmap.py) and a top-level
+``quality`` (thresholds of the service's image-quality check).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 
@@ -72,7 +74,7 @@ def tool_versions() -> dict:
 def build_spec(*, name: str, version: str, trained: bool, description: str, onnx_path: str, opset: int,
                pp: Preprocessing, norm: Normalization, threshold: float, source: dict, graph_rewrites: list,
                parity: dict, extra_export: dict | None = None, quantization: dict | None = None,
-               runtime_graphs: list | None = None) -> dict:
+               runtime_graphs: list | None = None, extra_outputs: list | None = None) -> dict:
     tools = tool_versions()
     spec = {
         "specVersion": SPEC_VERSION,
@@ -108,7 +110,7 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
         },
         "decision": {"threshold": float(threshold), "positiveLabel": "malignant", "negativeLabel": "benign"},
         "extraInputs": [],
-        "extraOutputs": [],
+        "extraOutputs": list(extra_outputs or []),
         "source": source,
         "export": {"tools": tools, "graphRewrites": graph_rewrites, "route": "keras3-torch-backend + torch.onnx.export(dynamo=True)"},
         "parity": {
