@@ -70,6 +70,7 @@ def test_the_probability_path_is_untouched(models_dir, tiny_export, tmp_path, in
     b = parity.onnx_probabilities(str(tiny_export / "model.onnx"), inputs)
     assert a.tobytes() == b.tobytes()
 
+    weights_before = {p.name: p.read_bytes() for p in out.glob("model.opt-*.onnx.data")}
     # add-heatmap on that model.onnx: the same map as the export's, checked against TensorFlow
     assert main(["add-heatmap", str(out), "--source", str(models_dir / "tiny.keras")]) == 0
     spec = json.loads((out / "model.json").read_text())
@@ -85,6 +86,8 @@ def test_the_probability_path_is_untouched(models_dir, tiny_export, tmp_path, in
     spec = json.loads((out / "model.json").read_text())
     for g in spec["runtimeGraphs"]:
         assert "cam" in [o.name for o in onnx.load(str(out / g["file"]), load_external_data=False).graph.output]
+    # the weights did not change, so neither do their files (onnxruntime's own write order would move them)
+    assert {p.name: p.read_bytes() for p in out.glob("model.opt-*.onnx.data")} == weights_before
 
 
 def test_other_heads_are_skipped_with_a_message(tmp_path, capsys):

@@ -2,10 +2,15 @@ package ai.skinlesion.classify;
 
 import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.Region;
+import ai.skinlesion.explain.Heatmap;
+import ai.skinlesion.quality.QualityReport;
 
 /**
  * One photo's result: the probability, the label at the model's threshold, what was seen of the photo, and
- * how long each stage took.
+ * how long each stage took, the quality check's verdict, and the extras asked for.
+ *
+ * @param heatmap null unless asked for
+ * @param modelInputPng the model's input square as a PNG file; null unless asked for
  */
 public record Prediction(
         double malignantProbability,
@@ -16,5 +21,8 @@ public record Prediction(
         int height,
         int exifOrientation,
         Region crop,
-        Timings timings) {
+        Timings timings,
+        QualityReport quality,
+        Heatmap heatmap,
+        byte[] modelInputPng) {
 }

@@ -47,7 +47,20 @@ public final class Preprocessor {
 
     /** Fills {@code tensor} with the normalised input for the cropped pixels. */
     public void toTensor(RgbImage cropped, FloatBuffer tensor) {
-        normalize.write(resized(cropped), height, width, tensor);
+        normalize(resized(cropped), tensor);
+    }
+
+    /** Fills {@code tensor} with the normalised input for pixels that {@link #resized} returned. */
+    public void normalize(float[] resized, FloatBuffer tensor) {
+        normalize.write(resized, height, width, tensor);
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
     }
 
     public int tensorSize() {
