@@ -11,8 +11,15 @@ import ai.skinlesion.explain.Png;
 import ai.skinlesion.inference.ModelSpec;
 import ai.skinlesion.quality.QualityProblem;
 import ai.skinlesion.quality.QualityReport;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
-/** The JSON answer to one photo. */
+/**
+ * The JSON answer to one photo. Registered for reflection: the resource serialises it itself (see
+ * PredictionResource#predict), so the framework does not see it as a return type, also in a native image.
+ */
+@RegisterForReflection(targets = { PredictionResponse.class, PredictionResponse.ModelInfo.class,
+        PredictionResponse.ImageInfo.class, PredictionResponse.Crop.class, PredictionResponse.TimingsMs.class,
+        PredictionResponse.QualityInfo.class, PredictionResponse.HeatmapInfo.class })
 @Schema(name = "Prediction", description = "The model's answer for one photo. Not a diagnosis.")
 public record PredictionResponse(
         @Schema(description = "Probability that the lesion is malignant (melanoma), 0..1", example = "0.0734")
