@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.util.Base64;
 
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** RGB pixels to a PNG file (the JDK's own ImageIO writer, which the native image carries too) and a data URL. */
 public final class Png {
@@ -34,8 +36,9 @@ public final class Png {
             bgr[i + 2] = rgb[i];
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(rgb.length / 2);
-        try {
-            if (!ImageIO.write(image, "png", out)) {
+        // in memory, whatever ImageIO's cache setting: a PNG made from a photo never touches the disk
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(image, "png", stream)) {
                 throw new IllegalStateException("no PNG writer in this runtime");
             }
         } catch (IOException e) {
