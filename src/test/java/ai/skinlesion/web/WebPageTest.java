@@ -122,6 +122,17 @@ class WebPageTest {
         assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5);
         assertTrue(byId("crop-view").isDisplayed());
 
+
+        // The demo model is untrained: said at the top and in the answer. The disclaimer is always there.
+        assertTrue(byId("model-warning").isDisplayed());
+        assertTrue(byId("model-warning").getText().toLowerCase().contains("untrained"));
+        assertEquals(api.getString("warning"), byId("answer-warning").getText());
+        assertTrue(byId("disclaimer").isDisplayed());
+        assertTrue(byId("disclaimer").getText().startsWith("Not a diagnosis"));
+        assertEquals(api.getString("disclaimer"), byId("answer-disclaimer").getText());
+        assertEquals("answer-heading", browser.switchTo().activeElement().getAttribute("id"), "focus moves to the answer");
+        assertFalse(byId("notice").isDisplayed(), "a photo the service reads is sent as it is");
+
         // The quality check comes before the number, and the model's own input square beside the browser's cut,
         // with the heatmap over it (the demo model has a class activation map): the API's PNGs for the same file.
         WebElement quality = byId("quality");
@@ -147,16 +158,6 @@ class WebPageTest {
         assertTrue(byId("model-input").isDisplayed());
         byId("heatmap-toggle").click();
         assertTrue(overlay.isDisplayed(), "and shows it again");
-
-        // The demo model is untrained: said at the top and in the answer. The disclaimer is always there.
-        assertTrue(byId("model-warning").isDisplayed());
-        assertTrue(byId("model-warning").getText().toLowerCase().contains("untrained"));
-        assertEquals(api.getString("warning"), byId("answer-warning").getText());
-        assertTrue(byId("disclaimer").isDisplayed());
-        assertTrue(byId("disclaimer").getText().startsWith("Not a diagnosis"));
-        assertEquals(api.getString("disclaimer"), byId("answer-disclaimer").getText());
-        assertEquals("answer-heading", browser.switchTo().activeElement().getAttribute("id"), "focus moves to the answer");
-        assertFalse(byId("notice").isDisplayed(), "a photo the service reads is sent as it is");
 
         assertContrast();
         screenshot("desktop.png");
