@@ -3,6 +3,7 @@
     melanoma-export convert MODEL [--arch A --size N] --out DIR ...
     melanoma-export demo --out models/efficientnetb4-demo/1
     melanoma-export optimize models/efficientnetb4-demo/1 [--images DIR]
+    melanoma-export add-heatmap models/efficientnetb4-demo/1 [--source FILE] [--images DIR]
     melanoma-export reference --model DIR --images ../shared/testdata --out DIR
     melanoma-export evaluate --service URL --images DIR --labels CSV [--out DIR] [--reference]
     melanoma-export calibrate MODEL_DIR --service URL --images DIR --labels CSV
@@ -96,7 +97,14 @@ def _preprocessing_flags(g, *, overrides: bool) -> None:
                        help="deprecated: with bilinear, use --resize tensorflow:bilinear")
 
 
+def _heatmap_flag(parser) -> None:
+    parser.add_argument("--no-heatmap", dest="heatmap", action="store_false",
+                        help="do not add the class activation map output 'cam' (added by default when the head is "
+                             "GlobalAveragePooling + Dense(1); other heads are skipped with a message)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
     from melanoma_export.parity import DEFAULT_TOLERANCE
     from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
     from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
@@ -158,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="static int8 QDQ quantization, refused when probabilities drift beyond --int8-tolerance")
     g.add_argument("--int8-tolerance", type=float, default=DEFAULT_INT8_TOLERANCE,
                    help=f"max |dprobability| int8 vs fp32 on the calibration images (default {DEFAULT_INT8_TOLERANCE:g})")
+    _heatmap_flag(g)
     _runtime_graph_flags(c, DEFAULT_RUNTIME_GRAPH_TOLERANCE)
 
     # ---- demo
@@ -171,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", type=int, default=384, help="input size (default 384)")
     g.add_argument("--arch", default="efficientnetb4", choices=sorted(ARCHITECTURES))
     g.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    _heatmap_flag(g)
     _runtime_graph_flags(d, DEFAULT_RUNTIME_GRAPH_TOLERANCE)
 
     # ---- optimize
@@ -186,6 +196,22 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--runtime-graph-tolerance", type=float, default=DEFAULT_RUNTIME_GRAPH_TOLERANCE, metavar="T",
                    help=f"max |dprobability| of a runtime graph vs model.onnx at level all "
                         f"(default {DEFAULT_RUNTIME_GRAPH_TOLERANCE:g})")
+
+    # ---- add-heatmap
+    h = sub.add_parser("add-heatmap", help="add the class activation map output to an existing model.onnx",
+                       description="Add the output 'cam' (the last feature map weighted by the Dense layer, plus its "
+                                   "bias) to MODEL_DIR/model.onnx by graph surgery, reusing the Dense weights; check it "
+                                   "against TensorFlow's map on the source model (the demo is regenerated from its seed) "
+                                   "and that the probabilities are unchanged; update model.json. Run optimize after it.")
+    h.add_argument("model_dir", metavar="MODEL_DIR", help="model version directory (model.onnx + model.json)")
+    h.add_argument("--source", help="the source Keras file, for a converted (non-demo) model; checked against the spec")
+    h.add_argument("--images", metavar="DIR", help="parity inputs: images preprocessed as the spec says "
+                                                   "(default: deterministic noise and gradients)")
+    h.add_argument("--against", choices=("tensorflow", "graph-features"), default="tensorflow",
+                   help="reference for the map: TensorFlow on the rebuilt source model (default), or numpy on the "
+                        "graph's own feature map, when the source cannot be rebuilt with the same weights")
+    h.add_argument("--cam-tolerance", type=float, default=DEFAULT_CAM_TOLERANCE, metavar="T",
+                   help=f"max |difference| of the min-max scaled map vs TensorFlow's (default {DEFAULT_CAM_TOLERANCE:g})")
 
     # ---- reference
     r = sub.add_parser("reference", help="write reference preprocessing fixtures for the Java tests",
@@ -316,13 +342,19 @@ def main(argv=None) -> int:
                 rewrite_names=rewrites, tolerance=args.tolerance, calibration_dir=args.calibration_dir,
                 parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
                 trained=not args.untrained, description=args.description, runtime_graphs=args.runtime_graphs,
-                runtime_graph_tolerance=args.runtime_graph_tolerance, progress=progress)
+                runtime_graph_tolerance=args.runtime_graph_tolerance, heatmap=args.heatmap, progress=progress)
         elif args.command == "demo":
             from melanoma_export.demo import build_demo
 
             out = build_demo(out_dir=args.out, seed=args.seed, arch=args.arch, size=args.size,
                              tolerance=args.tolerance, runtime_graphs=args.runtime_graphs,
-                             runtime_graph_tolerance=args.runtime_graph_tolerance, progress=progress)
+                             runtime_graph_tolerance=args.runtime_graph_tolerance, heatmap=args.heatmap,
+                             progress=progress)
+        elif args.command == "add-heatmap":
+            from melanoma_export.heatmap import add_to_model_dir
+
+            out = add_to_model_dir(model_dir=args.model_dir, source_path=args.source, images=args.images,
+                                   tolerance=args.cam_tolerance, against=args.against, progress=progress)
         elif args.command == "optimize":
             from melanoma_export.runtime_graphs import optimize
 

@@ -226,7 +226,7 @@ def _all_layers(model):
 
 def build_demo(out_dir: str, seed: int = DEFAULT_SEED, arch: str = "efficientnetb4", size: int = 384,
                tolerance: float = 1e-5, runtime_graphs: bool = True,
-               runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, progress=print):
+               runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, heatmap: bool = True, progress=print):
     from melanoma_export.pipeline import ExportPlan, export_validate_write
     from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
     from melanoma_export.rewrites import DEFAULT_REWRITES
@@ -246,6 +246,7 @@ def build_demo(out_dir: str, seed: int = DEFAULT_SEED, arch: str = "efficientnet
                          "regenerate": f"melanoma-export demo --seed {seed} --out <dir>"},
             source_json=source.to_json(), rewrites=tuple(DEFAULT_REWRITES), compact_storage=True,
             tolerance=tolerance, runtime_graphs=runtime_graphs, runtime_graph_tolerance=runtime_graph_tolerance,
+            heatmap=heatmap,
             # Photo-like blobs plus flat and graphic images (a flag, a grid, mid grey). Pure primary colours
             # stay out of the gate: on them this random network's TensorFlow and onnxruntime answers differ by
             # up to 1.4e-4 whatever the calibration, on inputs no camera produces.

@@ -26,14 +26,14 @@ class ParityError(ExportError):
 
     exit_code = 4
 
-    def __init__(self, tolerance: float, mismatches: list[str], max_abs_diff: float):
+    def __init__(self, tolerance: float, mismatches: list[str], max_abs_diff: float, quantity: str = "dprobability"):
         self.tolerance = tolerance
         self.mismatches = list(mismatches)
         self.max_abs_diff = max_abs_diff
         shown = "; ".join(self.mismatches[:3])
         more = f" (+{len(self.mismatches) - 3} more)" if len(self.mismatches) > 3 else ""
         super().__init__(
-            f"parity gate failed: max |dprobability| {max_abs_diff:.3g} > tolerance {tolerance:g} "
+            f"parity gate failed: max |{quantity}| {max_abs_diff:.3g} > tolerance {tolerance:g} "
             f"in {len(self.mismatches)} comparison(s): {shown}{more}"
         )
 

@@ -69,14 +69,15 @@ def make_inputs(pp: Preprocessing, norm: Normalization, calibration_dir: str | N
     return to_model_input(pixels, norm), {"inputKind": kind, "inputs": int(len(pixels)), "images": names}
 
 
-def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print) -> tuple[np.ndarray, dict]:
-    """Probabilities of the source model on TensorFlow, computed in a separate process."""
+def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print, cam: bool = False) -> tuple[np.ndarray, dict]:
+    """Probabilities of the source model on TensorFlow, computed in a separate process. With ``cam``, the info
+    dict also holds TensorFlow's class activation maps under ``"cam"`` (heatmap.py)."""
     progress("running the source model on TensorFlow (separate process)")
     with tempfile.TemporaryDirectory(prefix="melanoma-tf-") as tmp:
-        inp, out, req = (os.path.join(tmp, n) for n in ("x.npy", "y.npy", "req.json"))
+        inp, out, req, cams = (os.path.join(tmp, n) for n in ("x.npy", "y.npy", "req.json", "cam.npy"))
         np.save(inp, x)
         with open(req, "w") as f:
-            json.dump({"source": source_json, "inputs": inp, "output": out}, f)
+            json.dump({"source": source_json, "inputs": inp, "output": out, **({"camOutput": cams} if cam else {})}, f)
         env = dict(os.environ)
         env["KERAS_BACKEND"] = "tensorflow"
         pkg_root = str(Path(__file__).resolve().parent.parent)
@@ -88,6 +89,8 @@ def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print) -> tu
         if proc.returncode != 0 or "error" in info:
             reason = info.get("error") or (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise ExportError(f"TensorFlow reference run failed: {reason}")
+        if cam:
+            info["cam"] = np.load(cams)
         return np.load(out), info
 
 

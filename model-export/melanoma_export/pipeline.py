@@ -14,6 +14,7 @@ from pathlib import Path
 
 from melanoma_export import backend
 from melanoma_export.errors import ExportError, QuantizationRefused
+from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
 from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
 from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
 from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
@@ -45,12 +46,14 @@ class ExportPlan:
     runtime_graphs: bool = True
     runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE
     extra_export: dict = field(default_factory=dict)
+    heatmap: bool = True  # add the class activation map output (heatmap.py) when the head allows it
+    cam_tolerance: float = DEFAULT_CAM_TOLERANCE
 
 
 def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
     import onnx
 
-    from melanoma_export import parity, rewrites, runtime_graphs
+    from melanoma_export import heatmap, parity, rewrites, runtime_graphs
     from melanoma_export.export import export_onnx, save
     from melanoma_export.sources import weights_digest
 
@@ -63,6 +66,14 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
 
         names = list(plan.rewrites)
         records = rewrites.apply(proto, names) if names else []
+        cam = None
+        if plan.heatmap:
+            try:
+                cam = heatmap.add_cam_output(proto)
+                progress(f"  heatmap: class activation map output {cam['name']!r} {cam['shape'][1]}x{cam['shape'][2]} "
+                         "added (feature map x Dense kernel + bias)")
+            except heatmap.NoCamHead as e:
+                progress(f"  heatmap: skipped, {e}")
         fp32 = os.path.join(tmp, "fp32.onnx")
         save(proto, fp32)
         for r in records:
@@ -75,12 +86,16 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             desc = {"inputKind": plan.parity_kind, "inputs": int(len(x)), "images": []}
         else:
             x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress)
-        ref, info = parity.tensorflow_reference(plan.source_json, x, progress)
+        ref, info = parity.tensorflow_reference(plan.source_json, x, progress, cam=cam is not None)
         if info.get("weightsDigest") != digest:
             raise ExportError("torch and TensorFlow loaded different weights (weights digests differ)")
         progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs, tolerance {plan.tolerance:g}")
         figures = parity.validate(fp32, x, ref, plan.tolerance)
         progress(f"  max |dprobability| = {figures['maxAbsDiffProbability']:.3g} (tolerance {plan.tolerance:g}): passed")
+        if cam is not None:
+            cam["parity"] = heatmap.validate_cam(fp32, x, info["cam"], plan.cam_tolerance)
+            progress(f"  cam: max |d scaled map| = {cam['parity']['maxAbsDiffScaled']:.3g} (raw "
+                     f"{cam['parity']['maxAbsDiffRaw']:.3g}, tolerance {plan.cam_tolerance:g}): passed")
 
         final = fp32
         quant = None
@@ -109,7 +124,8 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             # The compact file must give exactly the same numbers as the float file.
             a = parity.onnx_probabilities(fp32, x)
             b = parity.onnx_probabilities(compact, x)
-            if a.tobytes() != b.tobytes():
+            same_cam = cam is None or heatmap.onnx_cams(fp32, x).tobytes() == heatmap.onnx_cams(compact, x).tobytes()
+            if a.tobytes() != b.tobytes() or not same_cam:
                 raise ExportError("compact int8 storage changed the outputs; refusing it")
             progress(f"  compact storage: {n} initializer(s) stored as int8, outputs bit-identical")
             final = compact
@@ -131,7 +147,7 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
                           norm=plan.norm, threshold=plan.threshold,
                           source={**plan.source_spec, "weightsDigest": digest},
                           graph_rewrites=records, parity=figures, extra_export=plan.extra_export,
-                          quantization=quant, runtime_graphs=graphs)
+                          quantization=quant, runtime_graphs=graphs, extra_outputs=[cam] if cam else [])
         write_spec(str(out), spec)
     also = "".join(f", {g['file']}" for g in graphs)
     progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB){also} and {out / 'model.json'}")
@@ -144,7 +160,7 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
             threshold: float = 0.5, rewrite_names=(), tolerance: float, calibration_dir: str | None, parity_inputs: int,
             int8: bool, int8_tolerance: float, trained: bool, description: str | None,
             runtime_graphs: bool = True, runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
-            progress=print) -> Path:
+            heatmap: bool = True, progress=print) -> Path:
     backend.use("torch")
     from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
 
@@ -177,5 +193,5 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
         pp=pp, norm=norm, source_spec=source_spec, source_json=source.to_json(), threshold=threshold,
         rewrites=tuple(rewrite_names), tolerance=tolerance, calibration_dir=calibration_dir,
         parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance, runtime_graphs=runtime_graphs,
-        runtime_graph_tolerance=runtime_graph_tolerance)
+        runtime_graph_tolerance=runtime_graph_tolerance, heatmap=heatmap)
     return export_validate_write(model, plan, progress)

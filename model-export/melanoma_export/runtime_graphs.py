@@ -103,6 +103,54 @@ def save_optimized(model_path: str, out_path: str, level: str) -> None:
     ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
 
 
+def external_tensors(graph_path: Path) -> tuple[object, dict]:
+    """(graph proto without its weights, {initializer name: (offset, length)}) of a graph with a weights file."""
+    import onnx
+
+    proto = onnx.load(str(graph_path), load_external_data=False)
+    where = {}
+    for init in proto.graph.initializer:
+        loc = {e.key: e.value for e in init.external_data}
+        if "offset" in loc:
+            where[init.name] = (int(loc["offset"]), int(loc["length"]))
+    return proto, where
+
+
+def reuse_previous_weights(path: Path, previous: Path) -> bool:
+    """Point the new graph ``path`` at the weights file of ``previous`` (the same kind of graph, installed before)
+    when that file holds every one of its external initializers with the very same bytes; then that file is kept
+    byte for byte. onnxruntime writes the initializers in an order of its own, which moves when the graph changes
+    (an added output) even though no weight does: without this, a 70 MB file would change for nothing.
+    Returns False, changing nothing, when any weight differs or is missing."""
+    import onnx
+
+    data, old_data = path.with_name(path.name + DATA_SUFFIX), previous.with_name(previous.name + DATA_SUFFIX)
+    if not (data.exists() and old_data.exists()):
+        return False
+    proto, where = external_tensors(path)
+    _, old_where = external_tensors(previous)
+    new_bytes, old_bytes = data.read_bytes(), old_data.read_bytes()
+    for name, (offset, length) in where.items():
+        if name not in old_where:
+            return False
+        o, n = old_where[name]
+        if n != length or new_bytes[offset:offset + length] != old_bytes[o:o + n]:
+            return False
+    for init in proto.graph.initializer:
+        if init.name in where:
+            o, n = old_where[init.name]
+            for entry in init.external_data:
+                if entry.key == "location":
+                    entry.value = data.name
+                elif entry.key == "offset":
+                    entry.value = str(o)
+                elif entry.key == "length":
+                    entry.value = str(n)
+    onnx.save_model(proto, str(path))
+    shutil.copyfile(old_data, data)
+    return True
+
+
 def graph_facts(path: str) -> dict:
     """Input and output names (initializers excluded) and the node domains of an ONNX file."""
     import onnx
@@ -114,8 +162,9 @@ def graph_facts(path: str) -> dict:
 
 
 def check(path: Path, kind: Kind, facts: dict, expected_io: tuple, x: np.ndarray, reference: np.ndarray,
-          tolerance: float) -> float:
-    """Raise ExportError unless the graph has model.onnx's names and probabilities; return max |dp|."""
+          tolerance: float, reference_cams: np.ndarray | None = None) -> float:
+    """Raise ExportError unless the graph has model.onnx's names and probabilities (and class activation maps,
+    when model.onnx has them); return max |dp|."""
     from melanoma_export.parity import onnx_probabilities
 
     if (facts["inputs"], facts["outputs"]) != expected_io:
@@ -126,12 +175,23 @@ def check(path: Path, kind: Kind, facts: dict, expected_io: tuple, x: np.ndarray
     if not worst <= tolerance:  # also catches NaN
         raise ExportError(f"runtime graph {kind.file} (opened at {kind.open_with}) differs from model.onnx: "
                           f"max |dprobability| {worst:.3g} > tolerance {tolerance:g}; nothing written")
+    if reference_cams is not None:
+        from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE, onnx_cams, scaled
+
+        cams = onnx_cams(str(path), x, batch=1, level=kind.open_with)
+        d = float(np.abs(scaled(cams) - scaled(reference_cams)).max()) if cams.shape == reference_cams.shape else float("inf")
+        if not d <= DEFAULT_CAM_TOLERANCE:
+            raise ExportError(f"runtime graph {kind.file}: its class activation map differs from model.onnx's by "
+                              f"{d:.3g} (scaled) > {DEFAULT_CAM_TOLERANCE:g}; nothing written")
     return worst
 
 
 def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
-            tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, progress=print) -> list[tuple[Path, dict]]:
-    """Write the runtime graphs of ``model_path`` into ``work_dir`` and check them: [(path, spec record)]."""
+            tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, progress=print,
+            previous_dir: str | None = None) -> list[tuple[Path, dict]]:
+    """Write the runtime graphs of ``model_path`` into ``work_dir`` and check them: [(path, spec record)]. A graph of
+    the same kind already in ``previous_dir`` lends its weights file when the weights are the same
+    (``reuse_previous_weights``)."""
     import onnxruntime as ort
 
     from melanoma_export.parity import onnx_probabilities
@@ -141,15 +201,21 @@ def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
     model_facts = graph_facts(model_path)
     expected_io = (model_facts["inputs"], model_facts["outputs"])
     reference = onnx_probabilities(model_path, x, batch=1, threads=1, level="all")
+    from melanoma_export.heatmap import CAM_OUTPUT, onnx_cams
+
+    reference_cams = onnx_cams(model_path, x, batch=1) if CAM_OUTPUT in model_facts["outputs"] else None
     made = []
     for kind in planned_kinds(progress):
         path = Path(work_dir) / kind.file
         save_optimized(model_path, str(path), kind.saved_at)
+        previous = Path(previous_dir) / kind.file if previous_dir else None
+        if previous is not None and previous.exists() and reuse_previous_weights(path, previous):
+            progress(f"  {kind.file}: same weights as the installed one; its {DATA_SUFFIX} file is kept byte for byte")
         facts = graph_facts(str(path))
         if kind.requires.get("nchwcBlockSize") and NCHWC_DOMAIN not in facts["domains"]:
             progress(f"  {kind.file}: onnxruntime laid out no node in NCHWc; skipped")
             continue
-        worst = check(path, kind, facts, expected_io, x, reference, tolerance)
+        worst = check(path, kind, facts, expected_io, x, reference, tolerance, reference_cams)
         data = path.with_name(path.name + DATA_SUFFIX)
         weights = f" + {data.name} {data.stat().st_size / 1e6:.1f} MB" if data.exists() else ""
         progress(f"  {kind.file} (saved at {kind.saved_at}, opened at {kind.open_with}): "
@@ -207,7 +273,7 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
     n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
     x, desc = parity.make_inputs(pp, norm, images, n, progress)
     with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
-        made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress)
+        made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
         spec["specVersion"] = SPEC_VERSION
         spec["model"]["sampledSha256"] = sampled_sha256(str(model_path))
         spec["runtimeGraphs"] = install(model_dir, made)

@@ -2,8 +2,10 @@
 
 specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_graphs.py); specVersion 3 adds
 optional fields, each absent meaning what version 2 did: this module writes the preprocessing's
-``resize.library``, ``order`` and ``jpegRoundTrip`` (preprocessing.Preprocessing.to_spec); calibrate writes
-``decision.chosenBy``, ``calibration`` and ``evaluation``; docs/MODEL_SPEC.md.
+``resize.library``, ``order`` and ``jpegRoundTrip`` (preprocessing.Preprocessing.to_spec) and the
+``extraOutputs`` entries (the class activation map, heatmap.py); the top-level ``quality`` holds thresholds of the
+service's image-quality check; calibrate writes ``decision.chosenBy``, ``calibration`` and ``evaluation``;
+docs/MODEL_SPEC.md.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def tool_versions() -> dict:
 def build_spec(*, name: str, version: str, trained: bool, description: str, onnx_path: str, opset: int,
                pp: Preprocessing, norm: Normalization, threshold: float, source: dict, graph_rewrites: list,
                parity: dict, extra_export: dict | None = None, quantization: dict | None = None,
-               runtime_graphs: list | None = None) -> dict:
+               runtime_graphs: list | None = None, extra_outputs: list | None = None) -> dict:
     tools = tool_versions()
     spec = {
         "specVersion": SPEC_VERSION,
@@ -114,7 +116,7 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
         },
         "decision": {"threshold": float(threshold), "positiveLabel": "malignant", "negativeLabel": "benign"},
         "extraInputs": [],
-        "extraOutputs": [],
+        "extraOutputs": list(extra_outputs or []),
         "source": source,
         "export": {"tools": tools, "graphRewrites": graph_rewrites, "route": "keras3-torch-backend + torch.onnx.export(dynamo=True)"},
         "parity": {

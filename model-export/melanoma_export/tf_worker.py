@@ -2,8 +2,9 @@
 
     python -m melanoma_export.tf_worker REQUEST.json
 
-REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"}. Writes the probabilities
-to ``output`` and prints one JSON line with the weights digest, so the caller can check that torch and
+REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"[, "camOutput": "cam.npy"]}.
+Writes the probabilities to ``output`` (and, when asked, the class activation maps TensorFlow computes, heatmap.py,
+to ``camOutput``) and prints one JSON line with the weights digest, so the caller can check that torch and
 TensorFlow loaded the very same weights.
 """
 
@@ -32,6 +33,10 @@ def main(argv=None) -> int:
         model = load_model(source)
         x = np.load(req["inputs"])
         y = keras_predict(model, x, batch=int(req.get("batch", 8)))
+        if req.get("camOutput"):
+            from melanoma_export.heatmap import keras_cam
+
+            np.save(req["camOutput"], keras_cam(model, x, batch=int(req.get("batch", 8))))
     except ExportError as e:
         print(json.dumps({"error": str(e), "type": type(e).__name__}))
         return 1

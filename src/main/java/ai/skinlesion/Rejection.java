@@ -11,6 +11,8 @@ public enum Rejection {
     MISSING_IMAGE_PART(400, "missing-image-part", "The multipart body has no part named \"image\""),
     MALFORMED_JSON(400, "malformed-json", "The JSON body cannot be read"),
     MALFORMED_BASE64(400, "malformed-base64", "The image is not valid base64"),
+    UNKNOWN_INCLUDE(400, "unknown-include", "The include parameter names something this service cannot add"),
+    HEATMAP_UNAVAILABLE(400, "heatmap-unavailable", "This model has no class activation map"),
     UNAUTHORIZED(401, "unauthorized", "A valid API key is required"),
     NOT_FOUND(404, "not-found", "No such resource"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
@@ -23,6 +25,8 @@ public enum Rejection {
     TOO_MANY_PIXELS(422, "too-many-pixels", "The image has too many pixels"),
     TOO_SMALL(422, "image-too-small", "The image is too small"),
     TOO_SLOW(422, "too-slow", "The image took too long to process"),
+    /** Only when melanoma.quality.refuse is on: blurred, too dark or bright, or nothing in view. */
+    POOR_QUALITY(422, "poor-quality", "The photo is not good enough to classify"),
     /**
      * Not the client's fault, but the client's to handle: more photos are waiting to be decoded than the queue
      * holds (melanoma.limits.max-queued-decodes), or a place did not free up in time. Answered with Retry-After.

@@ -10,6 +10,7 @@
     maxBytes: 10 * MIB, // the service's default limit (melanoma.limits.max-image-bytes)
     cropFraction: 0.5, // input.preprocessing.centerCropFraction
     inputSide: 384, // input.height
+    heatmap: false, // extraOutputs has a class activation map: ask for include=heatmap
   };
   // The canvas a phone browser can hold (iOS Safari stops at 16.7 megapixels).
   const MAX_CANVAS_PIXELS = 16e6;
@@ -29,6 +30,7 @@
       const input = spec.input || {};
       service.cropFraction = (input.preprocessing || {}).centerCropFraction || service.cropFraction;
       service.inputSide = input.height || service.inputSide;
+      service.heatmap = (spec.extraOutputs || []).some((o) => o.kind === 'class-activation-map');
       $('input-size').textContent = `${input.width || service.inputSide} × ${service.inputSide}`;
       $('model-footer').textContent = modelText(spec.name, spec.version, spec.trained);
       if (spec.trained === false) showModelWarning();
@@ -139,11 +141,22 @@
   // ------------------------------------------------------------------------------------------- sending
   // The raw-body shape: its 413 names the image limit itself (a multipart 413 adds the envelope's allowance).
   // The Content-Type says JPEG or PNG when the bytes do; anything else is sent as bytes for the service to name.
+  // The answer also carries the model's input square (include=input) and, when the model has a class
+  // activation map, the heatmap; a deployment whose graph lacks the map says so (400) and is asked again without.
   async function send(blob, format, signal) {
+    const answer = await post(blob, format, signal, service.heatmap ? 'input,heatmap' : 'input');
+    if (answer.status === 400 && String(answer.body.type || '').endsWith(':heatmap-unavailable')) {
+      service.heatmap = false;
+      return post(blob, format, signal, 'input');
+    }
+    return answer;
+  }
+
+  async function post(blob, format, signal, include) {
     const type = { JPEG: 'image/jpeg', PNG: 'image/png' }[format] || 'application/octet-stream';
     let response;
     try {
-      response = await fetch('v1/predictions', {
+      response = await fetch(`v1/predictions?include=${include}`, {
         method: 'POST', body: blob, signal,
         headers: { 'Content-Type': type, Accept: 'application/json, application/problem+json' },
       });
@@ -203,6 +216,9 @@
     $('result').hidden = true;
     $('error').hidden = true;
     $('crop').hidden = true;
+    $('quality').hidden = true;
+    $('model-input-frame').hidden = true;
+    $('heatmap-control').hidden = true;
     $('probability').textContent = '';
     delete $('probability').dataset.value;
     $('notice').hidden = true;
@@ -254,10 +270,48 @@
     $('crop-facts').textContent = `${im.crop.size} × ${im.crop.size} pixels from (${im.crop.left}, ${im.crop.top})`;
     $('timing').textContent = `${Math.round(a.timingsMs.total)} ms`;
     showCrop(im);
+    showQuality(a.quality);
+    showModelInput(a);
     $('result').hidden = false;
     setState('result', `Result: ${pct(p)} probability of melanoma, ${a.label} at the ${pct(a.threshold)} threshold.`
       + (a.warning ? ' ' + a.warning : ''));
     $('answer-heading').focus();
+  }
+
+  // The quality check comes first: a blurred or dark photo's number is worth less than a retake.
+  function showQuality(q) {
+    if (!q) return;
+    const box = $('quality');
+    const list = $('quality-advice');
+    list.replaceChildren(...(q.advice || []).map((text) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      return li;
+    }));
+    const bad = (q.problems || []).length > 0;
+    box.className = 'quality' + (bad ? ' poor' : ' fine');
+    box.dataset.problems = (q.problems || []).join(',');
+    $('quality-summary').textContent = bad
+      ? `Photo quality: ${q.problems.join(', ')}. The result below is less reliable; better retake the photo.`
+      : 'Photo quality: sharp enough, well exposed, something in view.';
+    box.hidden = false;
+  }
+
+  // The exact pixels the model received, next to the browser's own cut of the photo, with the heatmap over them.
+  function showModelInput(a) {
+    if (!a.input) return;
+    $('model-input').src = a.input;
+    $('model-input-frame').hidden = false;
+    $('model-input-caption').hidden = false;
+    const overlay = $('heatmap');
+    if (a.heatmap && a.heatmap.png) {
+      overlay.src = a.heatmap.png;
+      overlay.hidden = !$('heatmap-toggle').checked;
+      $('heatmap-control').hidden = false;
+    } else {
+      overlay.hidden = true;
+      overlay.removeAttribute('src');
+    }
   }
 
   // The service's crop (displayed pixels, orientation applied) drawn over the preview, and cut out of it.
@@ -314,6 +368,7 @@
     'image-too-small': (p) => p.width && `This image is too small (${p.width} × ${p.height} pixels): each side must be`
       + ` at least ${p.minSide} pixels. Send the original photo, not a thumbnail.`,
     'too-slow': () => 'The service took too long with this photo. Try a smaller copy.',
+    'poor-quality': (p) => (p.advice || []).length && `The service did not classify this photo: ${p.advice.join(' ')}`,
     'malformed-multipart': () => 'The photo did not arrive whole. Try again.',
     'missing-image-part': () => 'The photo did not arrive whole. Try again.',
   };
@@ -344,6 +399,9 @@
   }
 
   // ------------------------------------------------------------------------------------------- inputs
+  $('heatmap-toggle').addEventListener('change', (e) => {
+    $('heatmap').hidden = !e.target.checked || !$('heatmap').getAttribute('src');
+  });
   for (const id of ['photo', 'camera']) {
     $(id).addEventListener('change', (e) => {
       handle(e.target.files[0]);

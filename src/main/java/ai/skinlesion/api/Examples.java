@@ -21,8 +21,25 @@ final class Examples {
                         "crop": {"left": 1260, "top": 756, "size": 1512}},
               "timingsMs": {"decode": 41.2, "preprocess": 14.9, "inference": 118.3, "total": 174.4},
               "disclaimer": "Not a diagnosis: ...",
-              "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion."
+              "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion.",
+              "quality": {"problems": [], "advice": [], "sharpness": 31.6, "brightness": 120.4, "darkShare": 0.0,
+                          "brightShare": 0.0, "contrast": 0.21}
             }""";
+
+    static final String QUALITY = """
+            {
+              "quality": {"problems": ["blurry"], "advice": ["The photo is blurred: hold the camera still, ..."],
+                          "sharpness": 1.2, "brightness": 121.2, "darkShare": 0.0, "brightShare": 0.0, "contrast": 0.41},
+              "image": {"format": "image/jpeg", "width": 1022, "height": 767, "exifOrientation": 1,
+                        "crop": {"left": 320, "top": 192, "size": 384}},
+              "timingsMs": {"decode": 9.1, "preprocess": 4.2, "total": 13.5}
+            }""";
+
+    static final String POOR_QUALITY = """
+            {"type": "urn:problem-type:melanoma:poor-quality", "title": "The photo is not good enough to classify",
+             "status": 422, "detail": "The photo is not good enough to classify (too-dark). The photo is too dark: ...",
+             "problems": ["too-dark"], "advice": ["The photo is too dark: ..."],
+             "quality": {"sharpness": 0.4, "brightness": 19.0, "darkShare": 0.31, "brightShare": 0.0, "contrast": 0.33}}""";
 
     static final String TOO_MANY_BYTES = """
             {"type": "urn:problem-type:melanoma:too-many-bytes", "title": "The image is too large", "status": 413,

@@ -1,6 +1,7 @@
 package ai.skinlesion.api;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
@@ -9,18 +10,23 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.skinlesion.Deadline;
@@ -41,9 +47,11 @@ public class PredictionResource {
     private final LesionClassifier classifier;
     private final int maxImageBytes;
     private final Duration requestTimeout;
+    private final ObjectMapper json;
 
-    public PredictionResource(LesionClassifier classifier, ServiceConfig config) {
+    public PredictionResource(LesionClassifier classifier, ServiceConfig config, ObjectMapper json) {
         this.classifier = classifier;
+        this.json = json;
         this.maxImageBytes = config.limits().maxImageBytes();
         this.requestTimeout = config.limits().requestTimeout();
     }
@@ -61,21 +69,31 @@ public class PredictionResource {
     @APIResponse(responseCode = "200", description = "The prediction",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class),
                     examples = @ExampleObject(name = "benign", value = Examples.PREDICTION)))
-    @APIResponse(responseCode = "400", description = "Empty body", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "400", description = "Empty body; an unknown include value; include=heatmap with a model"
+            + " without a class activation map", content = @Content(mediaType = Problem.MEDIA_TYPE))
     @APIResponse(responseCode = "413", description = "Too many bytes", content = @Content(mediaType = Problem.MEDIA_TYPE,
             examples = @ExampleObject(name = "too large", value = Examples.TOO_MANY_BYTES)))
     @APIResponse(responseCode = "415", description = "Unsupported Content-Type or image format (HEIC, WebP, ...)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "HEIC", value = Examples.HEIC)))
     @APIResponse(responseCode = "401", description = "An API key is configured and the X-API-Key header does not carry it",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels, too small, or too slow to decode",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS)))
+    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels, too small, or too slow to"
+            + " decode; or, with melanoma.quality.refuse on, failing the quality check (poor-quality)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, examples = {
+                    @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS),
+                    @ExampleObject(name = "poor quality", value = Examples.POOR_QUALITY) }))
     @APIResponse(responseCode = "429", description = "Too many photos waiting to be decoded; retry after the Retry-After seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
-    public PredictionResponse predictRaw(byte[] body) {
+    public Response predictRaw(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
         Deadline deadline = Deadline.after(requestTimeout);
-        return predict(limited(body, maxImageBytes, maxImageBytes), deadline);
+        Include.parse(include); // a wrong parameter is answered before the body is looked at
+        return predict(limited(body, maxImageBytes, maxImageBytes), deadline, include);
     }
+
+    static final String INCLUDE = "Extras to add, comma-separated: heatmap (class activation map as a grid and a PNG"
+            + " over the model's input square), input (the model's input square as a PNG). Unknown names: 400"
+            + " unknown-include; heatmap with a model that has no class activation map: 400 heatmap-unavailable."
+            + " With melanoma.quality.refuse on, a photo failing the quality check is answered 422 poor-quality.";
 
     @POST
     @Path("/predictions")
@@ -88,11 +106,23 @@ public class PredictionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed multipart or no part named image",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
-    public PredictionResponse predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+    public Response predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
         Deadline deadline = Deadline.after(requestTimeout);
-        // The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's.
+        Include.parse(include);
+        return predict(multipartImage(body, contentType, maxImageBytes), deadline, include);
+    }
+
+    /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
+    static byte[] multipartImage(byte[] body, String contentType, int maxImageBytes) {
         byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        return predict(MultipartImage.extract(checked, contentType, maxImageBytes), deadline);
+        return MultipartImage.extract(checked, contentType, maxImageBytes);
+    }
+
+    /** base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's. */
+    static byte[] jsonImage(byte[] body, int maxImageBytes) {
+        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
+        return JsonImage.extract(checked, maxImageBytes);
     }
 
     @POST
@@ -107,11 +137,10 @@ public class PredictionResource {
     @APIResponse(responseCode = "200", description = "The prediction",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    public PredictionResponse predictJson(byte[] body) {
+    public Response predictJson(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
         Deadline deadline = Deadline.after(requestTimeout);
-        // base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's.
-        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
-        return predict(JsonImage.extract(checked, maxImageBytes), deadline);
+        Include.parse(include);
+        return predict(jsonImage(body, maxImageBytes), deadline, include);
     }
 
     @GET
@@ -142,11 +171,22 @@ public class PredictionResource {
                 Rejection.NOT_FOUND, "This model directory has no " + ModelCard.FILE + " (melanoma-export evaluate writes one)."));
     }
 
-    private PredictionResponse predict(byte[] image, Deadline deadline) {
-        return PredictionResponse.of(classifier.classify(image, deadline), classifier.spec());
+    /**
+     * The answer is serialised here, whole, and handed on as bytes: an answer with the heatmap and input PNGs is
+     * about a megabyte, and written by Jackson as a stream through the Lambda HTTP adapter it never completes
+     * (quarkusio/quarkus#44551; the mock event server of the tests hangs on it).
+     */
+    private Response predict(byte[] image, Deadline deadline, List<String> include) {
+        PredictionResponse answer = PredictionResponse.of(
+                classifier.classify(image, deadline, Include.extras(Include.parse(include))), classifier.spec());
+        try {
+            return Response.ok(json.writeValueAsBytes(answer), MediaType.APPLICATION_JSON_TYPE).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the answer could not be written as JSON", e);
+        }
     }
 
-    private static byte[] limited(byte[] body, int bodyLimit, int imageLimit) {
+    static byte[] limited(byte[] body, int bodyLimit, int imageLimit) {
         if (body == null || body.length == 0) {
             throw new RejectedInputException(Rejection.EMPTY_BODY, "The request body is empty: send the photo.");
         }

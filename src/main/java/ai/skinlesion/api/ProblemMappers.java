@@ -41,7 +41,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
-        return Problem.response(Rejection.NOT_FOUND, "No such resource. The API is POST /v1/predictions and GET"
+        return Problem.response(Rejection.NOT_FOUND, "No such resource. The API is POST /v1/predictions, POST /v1/quality and GET"
                 + " /v1/model; it is described at /q/openapi.", Map.of());
     }
 

@@ -20,12 +20,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.onnxruntime.OrtException;
 import ai.skinlesion.Deadline;
 import ai.skinlesion.config.ConfigRanges;
+import ai.skinlesion.RejectedInputException;
+import ai.skinlesion.Rejection;
 import ai.skinlesion.config.ServiceConfig;
 import ai.skinlesion.decode.ImageDecoder;
 import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.OpenedImage;
 import ai.skinlesion.decode.Region;
 import ai.skinlesion.decode.RgbImage;
+import ai.skinlesion.explain.Heatmap;
+import ai.skinlesion.explain.Png;
 import ai.skinlesion.inference.CpuFeatures;
 import ai.skinlesion.inference.GraphFile;
 import ai.skinlesion.inference.ModelCard;
@@ -34,6 +38,9 @@ import ai.skinlesion.inference.ModelSpec;
 import ai.skinlesion.inference.OnnxClassifier;
 import ai.skinlesion.inference.SessionSettings;
 import ai.skinlesion.preprocess.Preprocessor;
+import ai.skinlesion.quality.QualityCheck;
+import ai.skinlesion.quality.QualityReport;
+import ai.skinlesion.quality.QualityThresholds;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -56,6 +63,8 @@ public class LesionClassifier {
     private final DecodeGate gate;
     private final Calibration calibration;
     private final Optional<ModelCard> modelCard;
+    private final QualityCheck quality;
+    private final boolean refusePoorQuality;
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
@@ -74,6 +83,8 @@ public class LesionClassifier {
             this.modelCard = ModelCard.read(model.dir());
             this.buffers = new TensorBuffers(preprocessor.tensorSize());
             this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
+            this.quality = new QualityCheck(QualityThresholds.of(config.quality(), model.spec().quality()));
+            this.refusePoorQuality = config.quality().refuse();
             ServiceConfig.WarmUp warmUp = config.model().warmUp();
             FutureTask<FloatBuffer> warmUpInput = inBackground("warm-up", () -> {
                 model.graphs().get(0).readAhead();
@@ -155,36 +166,81 @@ public class LesionClassifier {
         return classify(image, Deadline.NONE);
     }
 
+    public Prediction classify(byte[] image, Deadline deadline) {
+        return classify(image, deadline, Extras.NONE);
+    }
+
     /**
      * Decodes and preprocesses the photo inside the decode gate (bounded concurrency, because that is where memory
-     * grows with the photo) and within the deadline, then runs the model outside the gate.
+     * grows with the photo) and within the deadline, checks its quality (refusing it when so configured), then runs
+     * the model outside the gate and adds what {@code extras} asks for.
      */
-    public Prediction classify(byte[] image, Deadline deadline) {
+    public Prediction classify(byte[] image, Deadline deadline, Extras extras) {
+        if (extras.heatmap() && !onnx.hasClassActivationMap()) {
+            throw new RejectedInputException(Rejection.HEATMAP_UNAVAILABLE, "This model (" + model.spec().name() + " "
+                    + model.spec().version() + ", " + onnx.graph().name() + ") has no class activation map output, so"
+                    + " no heatmap can be drawn; model-export adds one to GlobalAveragePooling + Dense models"
+                    + " (melanoma-export add-heatmap). Ask without include=heatmap.");
+        }
         long start = System.nanoTime();
         FloatBuffer input = buffers.take();
         try {
             Prepared photo = prepare(image, deadline, input);
+            if (refusePoorQuality && !photo.quality().acceptable()) {
+                throw PoorQuality.of(photo.quality());
+            }
             long inferenceStart = System.nanoTime();
-            float raw = infer(input);
+            OnnxClassifier.Output out = infer(input, extras.heatmap());
+            long inferred = System.nanoTime();
+            Heatmap heatmap = out.map() == null ? null
+                    : Heatmap.of(out.map(), photo.modelInput(), preprocessor.height(), preprocessor.width());
+            byte[] inputPng = extras.modelInput()
+                    ? Png.encode(photo.modelInput(), preprocessor.height(), preprocessor.width())
+                    : null;
             long end = System.nanoTime();
+            float raw = out.probability();
             // the threshold of a calibrated model was chosen on the calibrated probability (decision.chosenBy.scale)
             double probability = calibration.apply(raw);
             ModelSpec.Decision decision = model.spec().decision();
             return new Prediction(probability, calibration.calibrates(), raw, decision.labelFor(probability),
                     decision.threshold(), photo.format(),
                     photo.width(), photo.height(), photo.exifOrientation(), photo.crop(),
-                    new Timings(photo.decodeMs(), photo.preprocessMs(), ms(end - inferenceStart), ms(end - start)));
+                    new Timings(photo.decodeMs(), photo.preprocessMs(), ms(inferred - inferenceStart),
+                            heatmap == null && inputPng == null ? null : ms(end - inferred), ms(end - start)),
+                    photo.quality(), heatmap, inputPng);
         } finally {
             buffers.give(input);
         }
     }
 
-    /** What decoding learnt about the photo, and how long its two stages took. */
-    private record Prepared(ImageFormat format, int width, int height, int exifOrientation, Region crop,
-            double decodeMs, double preprocessMs) {
+    /**
+     * The quality check alone: decodes and preprocesses the photo as {@link #classify} does, never runs the model.
+     */
+    public QualityCheckResult checkQuality(byte[] image, Deadline deadline) {
+        long start = System.nanoTime();
+        Prepared photo = prepare(image, deadline, null);
+        return new QualityCheckResult(photo.quality(), photo.format(), photo.width(), photo.height(),
+                photo.exifOrientation(), photo.crop(), photo.decodeMs(), photo.preprocessMs(),
+                ms(System.nanoTime() - start));
     }
 
-    /** Decodes the crop and writes the model's input into {@code input}, holding a place in the decode gate. */
+    /** The answer of {@link #checkQuality}: the verdict and what decoding learnt about the photo. */
+    public record QualityCheckResult(QualityReport quality, ImageFormat format, int width, int height,
+            int exifOrientation, Region crop, double decodeMs, double preprocessMs, double totalMs) {
+    }
+
+    /**
+     * What decoding learnt about the photo, how long its two stages took, the model's input square before
+     * normalisation (height × width × 3, 0..255) and the quality check's verdict on it.
+     */
+    private record Prepared(ImageFormat format, int width, int height, int exifOrientation, Region crop,
+            double decodeMs, double preprocessMs, float[] modelInput, QualityReport quality) {
+    }
+
+    /**
+     * Decodes the crop and, unless {@code input} is null, writes the model's input into it, holding a place in the
+     * decode gate.
+     */
     private Prepared prepare(byte[] image, Deadline deadline, FloatBuffer input) {
         try (DecodeGate.Slot slot = gate.enter(deadline)) {
             long admitted = System.nanoTime();
@@ -206,16 +262,25 @@ public class LesionClassifier {
             }
             deadline.check("decoding the pixels");
             long decoded = System.nanoTime();
-            preprocessor.toTensor(pixels, input);
+            // the model's input before normalisation: what the model sees, what the quality check and include=input use
+            float[] modelInput = preprocessor.resized(pixels);
+            QualityReport verdict = quality.assess(modelInput, preprocessor.height(), preprocessor.width());
+            if (input != null) {
+                preprocessor.normalize(modelInput, input);
+            }
             deadline.check("preparing the model's input");
             return new Prepared(format, width, height, orientation, crop, ms(decoded - admitted),
-                    ms(System.nanoTime() - decoded));
+                    ms(System.nanoTime() - decoded), modelInput, verdict);
         }
     }
 
     private float infer(FloatBuffer input) {
+        return infer(input, false).probability();
+    }
+
+    private OnnxClassifier.Output infer(FloatBuffer input, boolean withMap) {
         try {
-            return onnx.predict(input);
+            return withMap ? onnx.predictWithMap(input) : new OnnxClassifier.Output(onnx.predict(input), null);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on a preprocessed image: " + e.getMessage(), e);
         }
@@ -242,6 +307,16 @@ public class LesionClassifier {
 
     public boolean ready() {
         return warmedUp;
+    }
+
+    /** Whether {@code include=heatmap} can be answered: the opened graph has the class activation map. */
+    public boolean hasHeatmap() {
+        return onnx.hasClassActivationMap();
+    }
+
+    /** Times the model has run since start-up (a full warm-up included). */
+    public long inferences() {
+        return onnx.runs();
     }
 
     @PreDestroy

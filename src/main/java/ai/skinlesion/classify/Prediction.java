@@ -2,13 +2,18 @@ package ai.skinlesion.classify;
 
 import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.Region;
+import ai.skinlesion.explain.Heatmap;
+import ai.skinlesion.quality.QualityReport;
 
 /**
  * One photo's result: the probability (calibrated when model.json has a calibration), the label at the model's
- * threshold, what was seen of the photo, and how long each stage took.
+ * threshold, what was seen of the photo, how long each stage took, the quality check's verdict, and the extras
+ * asked for.
  *
  * @param uncalibratedProbability the model's own output, before calibration (equal to malignantProbability when
  *        {@code calibrated} is false)
+ * @param heatmap null unless asked for
+ * @param modelInputPng the model's input square as a PNG file; null unless asked for
  */
 public record Prediction(
         double malignantProbability,
@@ -21,5 +26,8 @@ public record Prediction(
         int height,
         int exifOrientation,
         Region crop,
-        Timings timings) {
+        Timings timings,
+        QualityReport quality,
+        Heatmap heatmap,
+        byte[] modelInputPng) {
 }

@@ -21,6 +21,8 @@ public interface ServiceConfig {
 
     Security security();
 
+    Quality quality();
+
     interface Model {
         /** The model version directory: model.onnx with model.json beside it. */
         @WithDefault("models/efficientnetb4-demo/1")
@@ -110,6 +112,47 @@ public interface ServiceConfig {
         @WithName("max-queued-decodes")
         @WithDefault("32")
         int maxQueuedDecodes();
+    }
+
+    /**
+     * The image-quality check run on every photo (ai.skinlesion.quality.QualityCheck). Thresholds apply to the
+     * model's input square; a model's spec may override each (model.json "quality"). Defaults calibrated on the
+     * real dermoscopy test photos against blurred, darkened and brightened copies (docs/DESIGN.md).
+     */
+    interface Quality {
+        /** Refuse (422 poor-quality) a photo with a quality problem instead of classifying it. */
+        @WithDefault("false")
+        boolean refuse();
+
+        /** Variance of the luminance Laplacian below which a photo is blurry. */
+        @WithName("min-sharpness")
+        @WithDefault("2.3")
+        double minSharpness();
+
+        /** Mean luminance (0..255) below which a photo is too dark. */
+        @WithName("min-brightness")
+        @WithDefault("50")
+        double minBrightness();
+
+        /** Mean luminance (0..255) above which a photo is too bright. */
+        @WithName("max-brightness")
+        @WithDefault("200")
+        double maxBrightness();
+
+        /** Share of pixels at luminance 10 or less above which a photo is too dark. */
+        @WithName("max-dark-share")
+        @WithDefault("0.25")
+        double maxDarkShare();
+
+        /** Share of pixels at luminance 245 or more above which a photo is too bright. */
+        @WithName("max-bright-share")
+        @WithDefault("0.05")
+        double maxBrightShare();
+
+        /** Standard deviation of the luminance over its mean below which the square is uniform (no lesion in view). */
+        @WithName("min-contrast")
+        @WithDefault("0.03")
+        double minContrast();
     }
 
     interface Security {

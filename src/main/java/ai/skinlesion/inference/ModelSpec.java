@@ -14,7 +14,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection(targets = { ModelSpec.class, ModelSpec.ModelFile.class, ModelSpec.Input.class,
         ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.JpegRoundTrip.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
         ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class,
-        ModelSpec.ExternalData.class, ModelSpec.ChosenBy.class, ModelSpec.Calibration.class })
+        ModelSpec.ExternalData.class, ModelSpec.ChosenBy.class, ModelSpec.Calibration.class,
+        ModelSpec.ExtraOutput.class, ModelSpec.Quality.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,
@@ -27,11 +28,49 @@ public record ModelSpec(
         Output output,
         Decision decision,
         List<RuntimeGraph> runtimeGraphs,
-        Calibration calibration) {
+        Calibration calibration,
+        List<ExtraOutput> extraOutputs,
+        Quality quality) {
+
+    /** A spec without extra outputs and quality overrides. */
+    public ModelSpec(int specVersion, String name, String version, Boolean trained, String description, ModelFile model,
+            Input input, Output output, Decision decision, List<RuntimeGraph> runtimeGraphs, Calibration calibration) {
+        this(specVersion, name, version, trained, description, model, input, output, decision, runtimeGraphs,
+                calibration, null, null);
+    }
 
     /** specVersion 2 adds {@code runtimeGraphs} (and {@code sampledSha256}); version 1 files load unchanged. */
     public List<RuntimeGraph> runtimeGraphs() {
         return runtimeGraphs == null ? List.of() : runtimeGraphs;
+    }
+
+    /** Outputs of the graph besides the probability, e.g. the class activation map; empty when none. */
+    public List<ExtraOutput> extraOutputs() {
+        return extraOutputs == null ? List.of() : extraOutputs;
+    }
+
+    /** The extra output of this kind, if the spec declares one. */
+    public java.util.Optional<ExtraOutput> extraOutput(String kind) {
+        return extraOutputs().stream().filter(o -> kind.equals(o.kind())).findFirst();
+    }
+
+    /**
+     * An output beside the probability (specVersion 3). {@code shape} is [-1, rows, columns] for a
+     * {@value #CLASS_ACTIVATION_MAP}.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ExtraOutput(String name, String kind, List<Long> shape, String meaning) {
+    }
+
+    public static final String CLASS_ACTIVATION_MAP = "class-activation-map";
+
+    /**
+     * Overrides of the image-quality thresholds (specVersion 3, docs/MODEL_SPEC.md); a missing field keeps the
+     * service's configured value.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Quality(Double minSharpness, Double minBrightness, Double maxBrightness, Double maxDarkShare,
+            Double maxBrightShare, Double minContrast) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -54,6 +54,8 @@ public final class ModelSpecValidator {
             }
         }
         validateRuntimeGraphs(spec, problems);
+        validateExtraOutputs(spec, problems);
+        validateQuality(spec.quality(), problems);
         validateInput(spec.input(), problems);
         if (spec.output() == null) {
             problems.add("output is missing");
@@ -286,6 +288,49 @@ public final class ModelSpecValidator {
             if (r != null && r.nchwcBlockSize() != null && r.nchwcBlockSize() != 8 && r.nchwcBlockSize() != 16) {
                 problems.add(at + "requires.nchwcBlockSize must be 8 or 16, not " + r.nchwcBlockSize());
             }
+        }
+    }
+
+    /** Kinds this service does not know are ignored (a newer export); a class activation map must be usable. */
+    private static void validateExtraOutputs(ModelSpec spec, List<String> problems) {
+        for (int i = 0; i < spec.extraOutputs().size(); i++) {
+            ModelSpec.ExtraOutput o = spec.extraOutputs().get(i);
+            String at = "extraOutputs[" + i + "].";
+            require(o.name(), at + "name", problems);
+            if (ModelSpec.CLASS_ACTIVATION_MAP.equals(o.kind())) {
+                List<Long> shape = o.shape();
+                if (shape == null || shape.size() != 3 || shape.get(1) == null || shape.get(2) == null
+                        || shape.get(1) < 1 || shape.get(2) < 1 || shape.get(1) > 1024 || shape.get(2) > 1024) {
+                    problems.add(at + "shape must be [-1, rows, columns] with rows and columns in 1..1024, not " + shape);
+                }
+                if (spec.output() != null && o.name() != null && o.name().equals(spec.output().name())) {
+                    problems.add(at + "name must differ from output.name");
+                }
+            }
+        }
+    }
+
+    private static void validateQuality(ModelSpec.Quality q, List<String> problems) {
+        if (q == null) {
+            return;
+        }
+        nonNegative("quality.minSharpness", q.minSharpness(), problems);
+        nonNegative("quality.minContrast", q.minContrast(), problems);
+        inRange("quality.minBrightness", q.minBrightness(), 0, 255, problems);
+        inRange("quality.maxBrightness", q.maxBrightness(), 0, 255, problems);
+        inRange("quality.maxDarkShare", q.maxDarkShare(), 0, 1, problems);
+        inRange("quality.maxBrightShare", q.maxBrightShare(), 0, 1, problems);
+    }
+
+    private static void nonNegative(String field, Double value, List<String> problems) {
+        if (value != null && !(value >= 0)) {
+            problems.add(field + " must be a number of at least 0, not " + value);
+        }
+    }
+
+    private static void inRange(String field, Double value, double low, double high, List<String> problems) {
+        if (value != null && !(value >= low && value <= high)) {
+            problems.add(field + " must lie in " + low + ".." + high + ", not " + value);
         }
     }
 

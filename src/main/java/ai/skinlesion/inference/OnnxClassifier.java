@@ -3,6 +3,9 @@ package ai.skinlesion.inference;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
@@ -12,6 +15,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import ai.skinlesion.explain.ClassActivationMap;
 
 /**
  * One ONNX Runtime session for the whole process. {@link OrtSession#run} is thread-safe, so concurrent
@@ -26,12 +30,26 @@ public final class OnnxClassifier implements AutoCloseable {
     private final ModelSpec spec;
     private final GraphFile graph;
     private final long[] singleImageShape;
+    private final Set<String> probabilityOnly;
+    /** The class activation map's output, when the spec declares one and the opened graph has it. */
+    private final Optional<ModelSpec.ExtraOutput> cam;
+    private final AtomicLong runs = new AtomicLong();
 
-    private OnnxClassifier(OrtEnvironment env, OrtSession session, ModelSpec spec, GraphFile graph) {
+    private OnnxClassifier(OrtEnvironment env, OrtSession session, ModelSpec spec, GraphFile graph)
+            throws OrtException {
         this.env = env;
         this.session = session;
         this.spec = spec;
         this.graph = graph;
+        this.probabilityOnly = Set.of(spec.output().name());
+        Optional<ModelSpec.ExtraOutput> declared = spec.extraOutput(ModelSpec.CLASS_ACTIVATION_MAP);
+        if (declared.isPresent() && !session.getOutputInfo().containsKey(declared.get().name())) {
+            // e.g. runtime graphs made before the map was added to model.onnx: the probability is the same
+            LOG.warnf("model.json declares the class activation map \"%s\" but %s has no such output; heatmaps are"
+                    + " unavailable with it", declared.get().name(), graph.name());
+            declared = Optional.empty();
+        }
+        this.cam = declared;
         ModelSpec.Input in = spec.input();
         this.singleImageShape = "NHWC".equals(in.layout())
                 ? new long[] { 1, in.height(), in.width(), in.channels() }
@@ -122,14 +140,56 @@ public final class OnnxClassifier implements AutoCloseable {
 
     /**
      * Runs the graph on one preprocessed image laid out as the spec says. A direct buffer is used in place,
-     * without a copy.
+     * without a copy. Only the probability is requested: ONNX Runtime then skips the nodes that only other
+     * outputs (the class activation map) need.
      */
     public float predict(FloatBuffer image) throws OrtException {
+        return run(image, false).probability();
+    }
+
+    /** The probability and the class activation map from one run; see {@link #hasClassActivationMap()}. */
+    public Output predictWithMap(FloatBuffer image) throws OrtException {
+        if (cam.isEmpty()) {
+            throw new IllegalStateException("the graph " + graph.name() + " has no class activation map");
+        }
+        return run(image, true);
+    }
+
+    /** Whether {@link #predictWithMap} can be called: the spec declares the map and the opened graph has it. */
+    public boolean hasClassActivationMap() {
+        return cam.isPresent();
+    }
+
+    /** Sessions run so far (each photo classified, and a full warm-up): lets tests prove a path runs none. */
+    public long runs() {
+        return runs.get();
+    }
+
+    /** @param map the class activation map, null when not requested */
+    public record Output(float probability, ClassActivationMap map) {
+    }
+
+    private Output run(FloatBuffer image, boolean withMap) throws OrtException {
         image.rewind();
+        Set<String> wanted = withMap ? Set.of(spec.output().name(), cam.get().name()) : probabilityOnly;
+        runs.incrementAndGet();
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, image, singleImageShape);
-                OrtSession.Result result = session.run(Map.of(spec.input().name(), tensor))) {
+                OrtSession.Result result = session.run(Map.of(spec.input().name(), tensor), wanted)) {
             OnnxTensor output = (OnnxTensor) result.get(spec.output().name()).orElseThrow();
-            return output.getFloatBuffer().get(0);
+            float probability = output.getFloatBuffer().get(0);
+            if (!withMap) {
+                return new Output(probability, null);
+            }
+            OnnxTensor map = (OnnxTensor) result.get(cam.get().name()).orElseThrow();
+            long[] shape = map.getInfo().getShape();
+            if (shape.length != 3 || shape[0] != 1) {
+                throw new InvalidModelException("the class activation map has shape " + java.util.Arrays.toString(shape)
+                        + ", not [1, rows, columns]");
+            }
+            FloatBuffer values = map.getFloatBuffer();
+            float[] copy = new float[values.remaining()];
+            values.get(copy);
+            return new Output(probability, new ClassActivationMap(copy, (int) shape[1], (int) shape[2]));
         }
     }
 

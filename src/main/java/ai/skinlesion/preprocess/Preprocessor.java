@@ -96,7 +96,20 @@ public final class Preprocessor {
 
     /** Fills {@code tensor} with the normalised input for the pixels of {@link #cropOf}. */
     public void toTensor(RgbImage region, FloatBuffer tensor) {
-        normalize.write(resized(region), height, width, tensor);
+        normalize(resized(region), tensor);
+    }
+
+    /** Fills {@code tensor} with the normalised input for pixels that {@link #resized} returned. */
+    public void normalize(float[] resized, FloatBuffer tensor) {
+        normalize.write(resized, height, width, tensor);
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
     }
 
     public int tensorSize() {

@@ -106,7 +106,7 @@ class PredictionResourceTest {
     void modelSpecIsServed() {
         given().when().get("/v1/model")
                 .then().statusCode(200)
-                .body("specVersion", equalTo(2))
+                .body("specVersion", equalTo(3))
                 .body("trained", equalTo(false))
                 .body("input.preprocessing.centerCropFraction", equalTo(0.5f))
                 .body("model.sha256", matchesPattern("[0-9a-f]{64}"))

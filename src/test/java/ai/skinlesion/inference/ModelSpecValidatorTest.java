@@ -87,6 +87,31 @@ class ModelSpecValidatorTest {
     }
 
     @Test
+    void acceptsVersion3WithAMapAndQualityOverrides() {
+        ModelSpec base = spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 3, List.of());
+        ModelSpec v3 = new ModelSpec(3, base.name(), base.version(), base.trained(), base.description(), base.model(),
+                base.input(), base.output(), base.decision(), base.runtimeGraphs(), base.calibration(),
+                List.of(new ModelSpec.ExtraOutput("cam", "class-activation-map", java.util.Arrays.asList(-1L, 12L, 12L), "m"),
+                        new ModelSpec.ExtraOutput("later", "something-newer", null, null)),
+                new ModelSpec.Quality(2.0, null, null, null, null, 0.05));
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(v3));
+    }
+
+    @Test
+    void namesEveryWrongVersion3Field() {
+        ModelSpec base = spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 3, List.of());
+        ModelSpec v3 = new ModelSpec(3, base.name(), base.version(), base.trained(), base.description(), base.model(),
+                base.input(), base.output(), base.decision(), base.runtimeGraphs(), base.calibration(),
+                List.of(new ModelSpec.ExtraOutput("probability", "class-activation-map", List.of(-1L, 0L), "m")),
+                new ModelSpec.Quality(-1.0, 300.0, null, 2.0, null, null));
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(v3)).getMessage();
+        for (String field : List.of("extraOutputs[0].shape", "extraOutputs[0].name", "quality.minSharpness",
+                "quality.minBrightness", "quality.maxDarkShare")) {
+            assertTrue(m.contains(field), field + " in " + m);
+        }
+    }
+
+    @Test
     void aMissingAntialiasIsRefusedNotReadAsFalse() {
         ModelSpec.Preprocessing p = new ModelSpec.Preprocessing("apply", "drop", "replicate", "naive-inverted", 0.5,
                 new ModelSpec.Resize(null, "bilinear", null), "uint8", null, null);

@@ -122,6 +122,7 @@ class WebPageTest {
         assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5);
         assertTrue(byId("crop-view").isDisplayed());
 
+
         // The demo model is untrained: said at the top and in the answer. The disclaimer is always there.
         assertTrue(byId("model-warning").isDisplayed());
         assertTrue(byId("model-warning").getText().toLowerCase().contains("untrained"));
@@ -131,6 +132,32 @@ class WebPageTest {
         assertEquals(api.getString("disclaimer"), byId("answer-disclaimer").getText());
         assertEquals("answer-heading", browser.switchTo().activeElement().getAttribute("id"), "focus moves to the answer");
         assertFalse(byId("notice").isDisplayed(), "a photo the service reads is sent as it is");
+
+        // The quality check comes before the number, and the model's own input square beside the browser's cut,
+        // with the heatmap over it (the demo model has a class activation map): the API's PNGs for the same file.
+        WebElement quality = byId("quality");
+        assertTrue(quality.isDisplayed());
+        assertTrue(byId("quality-summary").getText().startsWith("Photo quality:"), byId("quality-summary").getText());
+        assertTrue(quality.getRect().getY() < probability.getRect().getY(), "quality advice above the result");
+        String withExtras = given().contentType("image/jpeg").body(TestData.bytes(PHOTO)).queryParam("include", "input,heatmap")
+                .when().post("/v1/predictions").then().statusCode(200).extract().asString();
+        JsonPath extras = new JsonPath(withExtras);
+        assertTrue(byId("model-input").isDisplayed());
+        assertEquals(extras.getString("input"), byId("model-input").getAttribute("src"));
+        WebElement overlay = byId("heatmap");
+        assertTrue(overlay.isDisplayed(), "the heatmap is drawn over the model's input");
+        assertEquals(extras.getString("heatmap.png"), overlay.getAttribute("src"));
+        assertEquals(Boolean.TRUE, browser.executeScript("return document.getElementById('heatmap').complete"
+                + " && document.getElementById('heatmap').naturalWidth === 384"), "the overlay PNG decodes in the browser");
+        Rectangle under = byId("model-input").getRect();
+        Rectangle over = overlay.getRect();
+        assertEquals(under, over, "the overlay covers the input square exactly");
+        screenshot("desktop-heatmap.png");
+        byId("heatmap-toggle").click();
+        assertFalse(overlay.isDisplayed(), "the toggle hides the heatmap");
+        assertTrue(byId("model-input").isDisplayed());
+        byId("heatmap-toggle").click();
+        assertTrue(overlay.isDisplayed(), "and shows it again");
 
         assertContrast();
         screenshot("desktop.png");

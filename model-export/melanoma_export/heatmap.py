@@ -1,0 +1,367 @@
+"""Class activation map (CAM, Zhou et al. 2016) as a second output of the exported graph.
+
+For a head ``probability = sigmoid(mean_hw(F) @ w + b)`` (global average pooling, then one Dense unit) the
+map ``cam[h, w] = F[h, w, :] @ w + b`` is that unit's logit at each cell of the last feature map, and its
+mean over the cells is the model's logit exactly (the average of an affine map is the map of the average).
+The bias is included for that reason: the raw map then has units (a logit per location) and can be checked
+against the probability; min-max scaling, which is what the service shows, removes it anyway.
+
+The output is added to the ONNX graph by surgery after export (``add_cam_output``): one ``MatMul`` on the
+tensor the global average pooling reads, with the Dense layer's own weight and bias tensors, then a
+``Squeeze``. No new weights are stored, the probability path is untouched, and onnxruntime computes the map
+only when a caller asks for the ``cam`` output. The same surgery serves new exports and existing model files.
+
+The reference is TensorFlow's own computation: ``keras_cam`` on the TensorFlow backend (in the worker process)
+reads the feature map with a Keras sub-model and weights it with the Dense layer's kernel and bias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from melanoma_export.errors import ExportError
+from melanoma_export.export import OUTPUT_NAME
+
+CAM_OUTPUT = "cam"
+CAM_KIND = "class-activation-map"
+# Max |difference| of the min-max scaled map (0..1, what the service draws), per cell.
+DEFAULT_CAM_TOLERANCE = 1e-3
+CAM_MEANING = ("class activation map: the Dense unit's logit at each cell of the last convolution's feature map "
+               "(F[h,w,:] @ kernel + bias; its mean over the cells is the model's logit), rows x columns as in "
+               "the model's input")
+
+
+class NoCamHead(ExportError):
+    """The model's head is not global average pooling + one Dense unit: no class activation map."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class CamSite:
+    features: str  # the tensor the global average pooling reads (N, H, W, C)
+    kernel: str    # the Dense kernel (C, 1)
+    bias: str | None
+    height: int
+    width: int
+
+
+# ---------------------------------------------------------------------------------------------- ONNX side
+
+def find_cam_site(proto) -> CamSite:
+    """Walk back from the probability output: [Sigmoid] <- [Add(bias)] <- MatMul(pooled, kernel) <-
+    ReduceMean(features, axes=[1, 2], keepdims=0). Raise NoCamHead naming what was found instead."""
+    from onnx import numpy_helper, shape_inference
+
+    g = proto.graph
+    producer = {o: n for n in g.node for o in n.output}
+    inits = {i.name: i for i in g.initializer}
+
+    def const(name):
+        if name in inits:
+            return numpy_helper.to_array(inits[name])
+        node = producer.get(name)
+        if node is not None and node.op_type == "Constant":
+            return numpy_helper.to_array(node.attribute[0].t)
+        return None
+
+    node = producer.get(OUTPUT_NAME)
+    if node is not None and node.op_type == "Sigmoid":
+        node = producer.get(node.input[0])
+    bias = None
+    if node is not None and node.op_type == "Add":
+        a, b = node.input
+        if const(b) is not None and const(b).size == 1:
+            bias, node = b, producer.get(a)
+        elif const(a) is not None and const(a).size == 1:
+            bias, node = a, producer.get(b)
+    if node is None or node.op_type != "MatMul":
+        raise NoCamHead(f"no class activation map: the graph's head is not GlobalAveragePooling + Dense(1) "
+                        f"(found {node.op_type if node is not None else 'nothing'} before the output)")
+    pooled, kernel = node.input
+    gap = producer.get(pooled)
+    if gap is None or gap.op_type != "ReduceMean":
+        raise NoCamHead(f"no class activation map: the Dense layer reads {gap.op_type if gap is not None else 'an input'}"
+                        ", not a global average pooling")
+    keepdims = next((a.i for a in gap.attribute if a.name == "keepdims"), 1)
+    axes = next((list(a.ints) for a in gap.attribute if a.name == "axes"), None)
+    if axes is None and len(gap.input) > 1:
+        axes_value = const(gap.input[1])
+        axes = None if axes_value is None else [int(v) for v in np.ravel(axes_value)]
+    if keepdims != 0 or sorted(axes or []) != [1, 2]:
+        raise NoCamHead(f"no class activation map: the pooling reduces axes {axes} (keepdims {keepdims}), "
+                        "not the spatial axes [1, 2] of an NHWC feature map")
+    features = gap.input[0]
+    inferred = shape_inference.infer_shapes(proto)
+    shapes = {v.name: v.type.tensor_type.shape for v in
+              list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input)}
+    dims = [d.dim_value if d.HasField("dim_value") else -1 for d in shapes[features].dim] if features in shapes else []
+    if len(dims) != 4 or min(dims[1:]) <= 0:
+        raise NoCamHead(f"no class activation map: the pooled feature map's shape is {dims or 'unknown'}, "
+                        "not (batch, height, width, channels)")
+    k = const(kernel)
+    if k is not None and (k.ndim != 2 or k.shape != (dims[3], 1)):
+        raise NoCamHead(f"no class activation map: the Dense kernel has shape {k.shape}, not ({dims[3]}, 1)")
+    return CamSite(features, kernel, bias, dims[1], dims[2])
+
+
+def add_cam_output(proto) -> dict:
+    """Add the ``cam`` output (batch, H, W) to ``proto`` in place; return its ``extraOutputs`` record (no parity
+    yet). Reuses the Dense layer's kernel and bias tensors: nothing large is added."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    if any(o.name == CAM_OUTPUT for o in proto.graph.output):
+        raise ExportError(f"the graph already has an output named {CAM_OUTPUT!r}")
+    site = find_cam_site(proto)
+    g = proto.graph
+    logits = "cam_logits"
+    # (N, H, W, C) @ (C, 1) -> (N, H, W, 1): MatMul broadcasts over the leading axes, so the kernel is used as is.
+    g.node.append(helper.make_node("MatMul", [site.features, site.kernel], ["cam_weighted"], name="cam_matmul"))
+    if site.bias is not None:
+        g.node.append(helper.make_node("Add", ["cam_weighted", site.bias], [logits], name="cam_bias"))
+    else:
+        logits = "cam_weighted"
+    g.initializer.append(numpy_helper.from_array(np.array([-1], np.int64), "cam_squeeze_axes"))
+    g.node.append(helper.make_node("Squeeze", [logits, "cam_squeeze_axes"], [CAM_OUTPUT], name="cam_squeeze"))
+    g.output.append(helper.make_tensor_value_info(CAM_OUTPUT, TensorProto.FLOAT, ["batch", site.height, site.width]))
+    return {"name": CAM_OUTPUT, "kind": CAM_KIND, "shape": [-1, site.height, site.width], "dtype": "float32",
+            "layout": "rows x columns", "includesBias": site.bias is not None, "meaning": CAM_MEANING}
+
+
+def onnx_cams(onnx_path: str, x: np.ndarray, batch: int | None = None, level: str = "all") -> np.ndarray:
+    import onnxruntime as ort
+
+    from melanoma_export.export import INPUT_NAME
+    from melanoma_export.parity import session_options
+
+    sess = ort.InferenceSession(onnx_path, session_options(level), providers=["CPUExecutionProvider"])
+    batch = batch or len(x)
+    outs = [sess.run([CAM_OUTPUT], {INPUT_NAME: x[i:i + batch]})[0] for i in range(0, len(x), batch)]
+    return np.concatenate(outs, axis=0).astype(np.float32)
+
+
+def scaled(cams: np.ndarray) -> np.ndarray:
+    """Each map min-max scaled to [0, 1] (a flat map becomes zeros), as the service shows it."""
+    c = np.asarray(cams, np.float64)
+    lo = c.min(axis=(1, 2), keepdims=True)
+    span = c.max(axis=(1, 2), keepdims=True) - lo
+    return np.where(span > 0, (c - lo) / np.where(span > 0, span, 1.0), 0.0)
+
+
+def validate_cam(onnx_path: str, x: np.ndarray, reference: np.ndarray,
+                 tolerance: float = DEFAULT_CAM_TOLERANCE) -> dict:
+    """onnxruntime's map against TensorFlow's, one input at a time and all at once; every mismatch is listed."""
+    from melanoma_export.errors import ParityError
+
+    reference = np.asarray(reference, np.float32)
+    mismatches, worst_scaled, worst_raw = [], 0.0, 0.0
+    for label, b in {"batch=all": len(x), "batch=1": 1}.items():
+        got = onnx_cams(onnx_path, x, batch=b)
+        if got.shape != reference.shape:
+            mismatches.append(f"cam {label}: shape {got.shape} != TensorFlow's {reference.shape}")
+            continue
+        d = np.abs(scaled(got) - scaled(reference)).max(axis=(1, 2))
+        worst_scaled = max(worst_scaled, float(d.max()))
+        worst_raw = max(worst_raw, float(np.abs(got - reference).max()))
+        for i in np.nonzero(~(d <= tolerance))[0]:
+            mismatches.append(f"cam {label} input {i}: max |d scaled map| {d[i]:.3g}")
+    if mismatches:
+        raise ParityError(tolerance, mismatches, worst_scaled, quantity="d scaled cam")
+    return {"against": "tensorflow (Keras feature map x Dense kernel + bias)", "maxAbsDiffScaled": worst_scaled,
+            "maxAbsDiffRaw": worst_raw, "referenceRange": [float(reference.min()), float(reference.max())],
+            "tolerance": tolerance, "inputs": int(len(x)), "batchArrangements": ["batch=all", "batch=1"]}
+
+
+# --------------------------------------------------------------------------------------------- Keras side
+
+def keras_cam_parts(model):
+    """(feature sub-model, kernel (C,), bias) of a model whose output is Dense(1)(GlobalAveragePooling2D(F)).
+
+    Works whether the EfficientNet base is nested as one layer or flat. Raises NoCamHead otherwise."""
+    import keras
+
+    out_layer = model.outputs[0]._keras_history[0]
+    if not isinstance(out_layer, keras.layers.Dense) or out_layer.units != 1:
+        raise NoCamHead(f"no class activation map: the model's output layer is {type(out_layer).__name__}, "
+                        "not Dense(1)")
+    pool = out_layer.input._keras_history[0]
+    if not isinstance(pool, keras.layers.GlobalAveragePooling2D) or pool.keepdims:
+        raise NoCamHead(f"no class activation map: the Dense layer reads {type(pool).__name__}, not "
+                        "GlobalAveragePooling2D")
+    features = keras.Model(model.inputs, pool.input)
+    kernel = np.asarray(keras.ops.convert_to_numpy(out_layer.kernel), np.float32)[:, 0]
+    bias = (np.asarray(keras.ops.convert_to_numpy(out_layer.bias), np.float32)[0] if out_layer.use_bias else None)
+    return features, kernel, bias
+
+
+def keras_cam(model, x: np.ndarray, batch: int = 8) -> np.ndarray:
+    """The class activation map computed by Keras in this process's backend (TensorFlow in the worker)."""
+    import keras
+
+    features, kernel, bias = keras_cam_parts(model)
+    outs = []
+    for i in range(0, len(x), batch):
+        f = features(x[i:i + batch], training=False)
+        cam = keras.ops.einsum("nhwc,c->nhw", f, keras.ops.convert_to_tensor(kernel))
+        if bias is not None:
+            cam = cam + bias
+        outs.append(np.asarray(keras.ops.convert_to_numpy(cam), np.float32))
+    return np.concatenate(outs, axis=0)
+
+
+# ------------------------------------------------------------------------------------ existing model files
+
+AGAINST = ("tensorflow", "graph-features")
+
+
+def graph_feature_cams(proto, site: CamSite, x: np.ndarray) -> np.ndarray:
+    """numpy's map from the graph's own feature map (read out as an extra output) and its own Dense tensors: the
+    fallback reference when the source model cannot be rebuilt bit for bit. It checks the surgery's wiring and
+    arithmetic, not the export (the probability's TensorFlow parity, recorded in the spec, covers that)."""
+    import os
+    import tempfile
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    from melanoma_export.export import INPUT_NAME
+
+    inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    if site.kernel not in inits or (site.bias is not None and site.bias not in inits):
+        raise ExportError("graph-features reference: the Dense kernel or bias is computed in the graph, not stored")
+    probe = onnx.ModelProto()
+    probe.CopyFrom(proto)
+    probe.graph.output.append(onnx.ValueInfoProto(name=site.features))
+    with tempfile.TemporaryDirectory(prefix="melanoma-cam-") as tmp:
+        path = os.path.join(tmp, "probe.onnx")
+        onnx.save_model(probe, path)
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        f = np.concatenate([sess.run([site.features], {INPUT_NAME: x[i:i + 1]})[0] for i in range(len(x))])
+    cam = np.einsum("nhwc,c->nhw", f.astype(np.float64), inits[site.kernel].astype(np.float64)[:, 0])
+    if site.bias is not None:
+        cam = cam + float(inits[site.bias].ravel()[0])
+    return cam.astype(np.float32)
+
+
+def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str | None = None,
+                     tolerance: float = DEFAULT_CAM_TOLERANCE, against: str = "tensorflow", progress=print):
+    """Add the ``cam`` output to an existing version directory's model.onnx by graph surgery, gate it against
+    TensorFlow's map on the source Keras model (the demo is regenerated from its seed, its weights digest
+    checked), and record it in model.json. Everything else in model.onnx stays as it was; the probability must
+    come out unchanged. The runtime graphs are not touched: ``melanoma-export optimize`` refreshes them.
+
+    ``against="graph-features"`` replaces TensorFlow by numpy on the graph's own feature map, for a source that
+    cannot be rebuilt with the same weights (the demo regenerated on a CPU that rounds differently); the spec
+    then says so."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import onnx
+
+    from melanoma_export import backend, parity
+    from melanoma_export.export import save
+    from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
+    from melanoma_export.reference import source_model_for
+    from melanoma_export.runtime_graphs import verify_model_sha256
+    from melanoma_export.spec import SPEC_VERSION, read_spec, sampled_sha256, sha256_file, write_spec
+
+    backend.use("torch")
+    spec = read_spec(model_dir)
+    model_path = Path(model_dir) / spec["model"]["file"]
+    verify_model_sha256(model_path, spec)
+    if images and not Path(images).is_dir():
+        raise ExportError(f"--images {images} is not a directory")
+    proto = onnx.load(str(model_path))
+    record = add_cam_output(proto)
+    progress(f"heatmap: output {CAM_OUTPUT!r} {record['shape'][1]}x{record['shape'][2]} added to {model_path.name}")
+    pp = Preprocessing.from_spec(spec["input"])
+    norm = Normalization.from_spec(spec["input"]["normalization"])
+    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress)
+    if against not in AGAINST:
+        raise ExportError(f"unknown reference {against!r}; choose one of {', '.join(AGAINST)}")
+    if against == "tensorflow":
+        try:
+            model, source, tmp_source = source_model_for(spec, source_path, progress)
+        except ExportError as e:
+            if "weightsDigest" in str(e):
+                raise ExportError(f"{e}; add --against graph-features to check the map against the graph's own "
+                                  "feature map instead") from None
+            raise
+        try:
+            del model  # only its weights digest was needed; TensorFlow loads the same weights in the worker
+            ref, info = parity.tensorflow_reference(source.to_json(), x, progress, cam=True)
+            if info.get("weightsDigest") != spec["source"].get("weightsDigest", info.get("weightsDigest")):
+                raise ExportError("TensorFlow loaded other weights than the model was exported from (weightsDigest)")
+        finally:
+            if tmp_source is not None:
+                tmp_source.cleanup()
+        reference_cams = info["cam"]
+    else:
+        progress("  reference: numpy on the graph's own feature map and Dense tensors (not TensorFlow)")
+        ref = None
+        reference_cams = graph_feature_cams(proto, find_cam_site(_without_cam(proto)), x)
+    with tempfile.TemporaryDirectory(prefix="melanoma-cam-") as tmp:
+        candidate = os.path.join(tmp, "model.onnx")
+        save(proto, candidate)
+        before = parity.onnx_probabilities(str(model_path), x)
+        after = parity.onnx_probabilities(candidate, x)
+        if before.tobytes() != after.tobytes():
+            raise ExportError("adding the cam output changed the probabilities; nothing written")
+        progress("  probabilities bit-identical to the previous model.onnx")
+        if ref is not None:
+            figures = parity.validate(candidate, x, ref, float(spec.get("parity", {}).get("tolerance", 1e-5)))
+            progress(f"  probability vs TensorFlow: max |d| {figures['maxAbsDiffProbability']:.3g}: passed")
+        record["parity"] = {**validate_cam(candidate, x, reference_cams, tolerance), "inputKind": desc["inputKind"]}
+        if against == "graph-features":
+            record["parity"]["against"] = ("numpy: the graph's own feature map x its Dense kernel + bias (the source "
+                                           "model could not be rebuilt with the same weights here)")
+        progress(f"  cam vs {against} on {len(x)} {desc['inputKind']} inputs: max |d scaled map| "
+                 f"{record['parity']['maxAbsDiffScaled']:.3g} (raw {record['parity']['maxAbsDiffRaw']:.3g}, "
+                 f"tolerance {tolerance:g}): passed")
+        record["parity"]["meanEqualsLogit"] = mean_logit_gap(candidate, x)
+        partial = model_path.with_name(model_path.name + ".partial")
+        save(proto, str(partial))
+        os.replace(partial, model_path)
+    spec["specVersion"] = SPEC_VERSION
+    spec["model"].update({"sha256": sha256_file(str(model_path)), "sampledSha256": sampled_sha256(str(model_path)),
+                          "bytes": model_path.stat().st_size})
+    spec["extraOutputs"] = [o for o in spec.get("extraOutputs", []) if o.get("name") != CAM_OUTPUT] + [record]
+    write_spec(model_dir, spec)
+    if spec.get("runtimeGraphs"):
+        progress("the runtime graphs were made from the previous model.onnx and have no cam output: run "
+                 f"melanoma-export optimize {model_dir}")
+    return Path(model_dir)
+
+
+def _without_cam(proto):
+    """A copy of ``proto`` without the cam output, to locate the site the surgery used."""
+    import onnx
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(proto)
+    keep = [o for o in copy.graph.output if o.name != CAM_OUTPUT]
+    del copy.graph.output[:]
+    copy.graph.output.extend(keep)
+    return copy
+
+
+def mean_logit_gap(onnx_path: str, x: np.ndarray) -> float:
+    """max |mean(cam) - logit(probability)| over the inputs of ``x`` whose probability is not saturated: 0 up to
+    float rounding when the bias is in the map."""
+    import onnxruntime as ort
+
+    from melanoma_export.export import INPUT_NAME
+
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], {INPUT_NAME: x})
+    p = p[:, 0].astype(np.float64)
+    keep = (p > 1e-4) & (p < 1 - 1e-4)  # a saturated sigmoid says little about its logit
+    if not keep.any():
+        return float("nan")
+    logit = np.log(p[keep] / (1 - p[keep]))
+    return float(np.abs(cam[keep].astype(np.float64).mean(axis=(1, 2)) - logit).max())

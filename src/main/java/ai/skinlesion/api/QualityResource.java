@@ -1,0 +1,91 @@
+package ai.skinlesion.api;
+
+import java.time.Duration;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import ai.skinlesion.Deadline;
+import ai.skinlesion.classify.LesionClassifier;
+import ai.skinlesion.config.ServiceConfig;
+
+/**
+ * The image-quality check alone, for a camera screen that checks a photo before the user sends it: the same body
+ * shapes as /v1/predictions, decoded and preprocessed the same way, and the model is never run.
+ */
+@Path("/v1/quality")
+@Tag(name = "Quality")
+public class QualityResource {
+
+    private final LesionClassifier classifier;
+    private final int maxImageBytes;
+    private final Duration requestTimeout;
+
+    public QualityResource(LesionClassifier classifier, ServiceConfig config) {
+        this.classifier = classifier;
+        this.maxImageBytes = config.limits().maxImageBytes();
+        this.requestTimeout = config.limits().requestTimeout();
+    }
+
+    @POST
+    @Consumes({ "image/jpeg", "image/png", MediaType.APPLICATION_OCTET_STREAM })
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Check one photo's quality (raw body) without classifying it",
+            description = "Blur, exposure and whether the square the model sees is uniform, as every prediction also"
+                    + " reports. The model is not run.")
+    @RequestBody(content = {
+            @Content(mediaType = "image/jpeg", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
+            @Content(mediaType = "image/png", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")) })
+    @APIResponse(responseCode = "200", description = "The quality check",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class),
+                    examples = @ExampleObject(name = "blurred", value = Examples.QUALITY)))
+    @APIResponse(responseCode = "4XX", description = "The same problems as POST /v1/predictions (empty, too large,"
+            + " unsupported or corrupt image, ...)", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public QualityResponse checkRaw(byte[] body) {
+        Deadline deadline = Deadline.after(requestTimeout);
+        return check(PredictionResource.limited(body, maxImageBytes, maxImageBytes), deadline);
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Check one photo's quality (form upload, part \"image\") without classifying it")
+    @RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA,
+            schema = @Schema(implementation = PredictionResource.Upload.class)))
+    @APIResponse(responseCode = "200", description = "The quality check",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
+    public QualityResponse checkMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+        Deadline deadline = Deadline.after(requestTimeout);
+        return check(PredictionResource.multipartImage(body, contentType, maxImageBytes), deadline);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Check one photo's quality (base64 in JSON) without classifying it")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = PredictionResource.Base64Image.class)))
+    @APIResponse(responseCode = "200", description = "The quality check",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
+    public QualityResponse checkJson(byte[] body) {
+        Deadline deadline = Deadline.after(requestTimeout);
+        return check(PredictionResource.jsonImage(body, maxImageBytes), deadline);
+    }
+
+    private QualityResponse check(byte[] image, Deadline deadline) {
+        return QualityResponse.of(classifier.checkQuality(image, deadline));
+    }
+}
