@@ -263,6 +263,10 @@
     $('answer-disclaimer').textContent = a.disclaimer;
     if (a.model.trained === false) showModelWarning();
     $('threshold').textContent = `${pct(a.threshold)} (probabilities at or above it are labelled malignant)`;
+    // A calibrated probability is not the model's own output: say so, and show both.
+    $('calibration').textContent = a.calibrated
+      ? `calibrated on labelled photos (model's own output ${pct(a.uncalibratedProbability)})`
+      : "none: the model's own output";
     $('model').textContent = `${modelText(a.model.name, a.model.version, a.model.trained)}, sha256 ${a.model.sha256.slice(0, 12)}…`;
     const im = a.image;
     $('photo-facts').textContent = `${im.width} × ${im.height} pixels, ${im.format.replace('image/', '').toUpperCase()}`

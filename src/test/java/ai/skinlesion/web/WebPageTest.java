@@ -108,6 +108,8 @@ class WebPageTest {
         assertEquals(expected * 100, Double.parseDouble(shown.replace(" %", "")), 0.05 + 1e-9, shown);
         assertTrue(byId("label").getText().contains(api.getString("label")), byId("label").getText());
         assertTrue(byId("threshold").getText().startsWith("50.0 %"), byId("threshold").getText());
+        // the demo has no calibration map: the page must not present its number as calibrated
+        assertTrue(byId("calibration").getText().startsWith("none"), byId("calibration").getText());
         assertTrue(byId("model").getText().contains(api.getString("model.name") + " version " + api.getString("model.version")));
 
         // The outline is the server's crop, scaled to the preview.
