@@ -37,8 +37,26 @@ public final class ConfigRanges {
         }
         atLeast(wrong, "melanoma.limits.max-concurrent-decodes", limits.maxConcurrentDecodes(), 1, null);
         atLeast(wrong, "melanoma.limits.max-queued-decodes", limits.maxQueuedDecodes(), 0, null);
+        ServiceConfig.Quality quality = config.quality();
+        between(wrong, "melanoma.quality.min-sharpness", quality.minSharpness(), 0, Double.MAX_VALUE);
+        between(wrong, "melanoma.quality.min-brightness", quality.minBrightness(), 0, 255);
+        between(wrong, "melanoma.quality.max-brightness", quality.maxBrightness(), 0, 255);
+        if (quality.minBrightness() > quality.maxBrightness()) {
+            wrong.add("melanoma.quality.min-brightness (" + quality.minBrightness() + ") must not exceed max-brightness ("
+                    + quality.maxBrightness() + "): every photo would be too dark or too bright");
+        }
+        between(wrong, "melanoma.quality.max-dark-share", quality.maxDarkShare(), 0, 1);
+        between(wrong, "melanoma.quality.max-bright-share", quality.maxBrightShare(), 0, 1);
+        between(wrong, "melanoma.quality.min-contrast", quality.minContrast(), 0, Double.MAX_VALUE);
         if (!wrong.isEmpty()) {
             throw new IllegalArgumentException("configuration out of range: " + String.join("; ", wrong));
+        }
+    }
+
+    private static void between(List<String> wrong, String property, double value, double min, double max) {
+        if (!(value >= min && value <= max)) { // also refuses NaN
+            wrong.add(property + " must be between " + min + " and " + (max == Double.MAX_VALUE ? "any number" : max)
+                    + ", not " + value);
         }
     }
 

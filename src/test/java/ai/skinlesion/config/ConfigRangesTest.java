@@ -48,6 +48,25 @@ class ConfigRangesTest {
     }
 
     @Test
+    void qualityThresholdsOutOfRangeAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigRanges.check(config(Map.of(
+                "melanoma.quality.min-sharpness", "-1",
+                "melanoma.quality.max-brightness", "300",
+                "melanoma.quality.max-dark-share", "1.5",
+                "melanoma.quality.max-bright-share", "NaN",
+                "melanoma.quality.min-contrast", "-0.1"))));
+        for (String property : new String[] { "min-sharpness", "max-brightness", "max-dark-share", "max-bright-share",
+                "min-contrast" }) {
+            assertTrue(e.getMessage().contains("melanoma.quality." + property + " must be between"),
+                    () -> property + " not named in: " + e.getMessage());
+        }
+        IllegalArgumentException crossed = assertThrows(IllegalArgumentException.class,
+                () -> ConfigRanges.check(config(Map.of("melanoma.quality.min-brightness", "210")))); // max 200
+        assertTrue(crossed.getMessage().contains("min-brightness (210.0) must not exceed max-brightness (200.0)"),
+                crossed.getMessage());
+    }
+
+    @Test
     void aNegativeTimeoutIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConfigRanges.check(config(Map.of("melanoma.limits.request-timeout", "-PT1S"))));
