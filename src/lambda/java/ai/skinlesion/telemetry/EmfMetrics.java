@@ -17,7 +17,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public class EmfMetrics {
 
     private final ObjectMapper json;
-    private final PrintStream out = System.out;
 
     public EmfMetrics(ObjectMapper json) {
         this.json = json;
@@ -25,6 +24,7 @@ public class EmfMetrics {
 
     void record(@Observes RequestOutcome outcome) throws JsonProcessingException {
         String line = json.writeValueAsString(EmfRecord.of(outcome, System.currentTimeMillis(), json));
+        PrintStream out = System.out; // looked up each time: a test may have replaced it
         synchronized (out) {
             out.println(line);
             out.flush();
