@@ -81,7 +81,7 @@ public class RequestLogFilter {
         outcomes.fire(o);
     }
 
-    /** The problem type's slug; other answers (the web page, /q/health) count by their status. */
+    /** The problem type's slug; other answers by their status ({@code ok} below 400). */
     static String refusalType(Object entity, int status) {
         if (entity instanceof Map<?, ?> problem && problem.get("type") instanceof String type
                 && type.startsWith(PROBLEM_PREFIX)) {
@@ -90,7 +90,7 @@ public class RequestLogFilter {
         if (status >= 500) {
             return "internal-error";
         }
-        return status < 400 ? "ok-" + status : "http-" + status;
+        return status < 400 ? "ok" : "http-" + status;
     }
 
     private static void log(RequestOutcome o) {

@@ -2,7 +2,6 @@ package ai.skinlesion.telemetry;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -129,7 +128,14 @@ class TelemetryTest {
     }
 
     @Test
-    void healthIsNotAPrediction() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    void theModelSpecIsNeitherAPredictionNorARefusal() throws IOException {
+        String id = given().get("/v1/model").then().statusCode(200).extract().header(RequestIds.HEADER);
+        assertTrue(id != null && !id.isBlank(), "X-Request-Id on every /v1 answer");
+        if (lambdaBuild()) {
+            List<JsonNode> lines = emfLinesDuring(() -> given().get("/v1/model").then().statusCode(200));
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals(0, lines.get(0).get("Refusals").asInt(), lines.toString());
+            assertEquals(List.of(), EmfSpec.violations(lines.get(0)), lines.toString());
+        }
     }
 }
