@@ -9,6 +9,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +46,13 @@ class StartupFailureIT {
         NOT_JSON("model.json is not valid JSON"),
         INVALID_SPEC("decision.threshold must lie strictly between 0 and 1"),
         OTHER_MODEL_FILE("do not belong together"),
-        GRAPH_NOT_AS_SPECIFIED("the graph has no input named \"pixels\"");
+        GRAPH_NOT_AS_SPECIFIED("the graph has no input named \"pixels\""),
+        /** One byte of model.onnx changed: its sha256 is not model.json's (full hash, no sample hash recorded). */
+        SHA256_MISMATCH("has sha256 "),
+        /** A truncated model.onnx whose sha256 model.json records: the hash passes, ONNX Runtime cannot parse it. */
+        CORRUPT_GRAPH("ONNX Runtime cannot load "),
+        UNSUPPORTED_SPEC_VERSION("specVersion must be "),
+        MISSING_FIELD("output is missing");
 
         final String cause;
 
@@ -52,7 +62,7 @@ class StartupFailureIT {
     }
 
     /** A model directory broken the given way; the large files are links to the demo's. */
-    private Path directory(Broken broken) throws IOException {
+    private Path directory(Broken broken) throws IOException, NoSuchAlgorithmException {
         Path dir = tmp.resolve("model");
         if (broken == Broken.MISSING_DIRECTORY) {
             return dir;
@@ -60,8 +70,28 @@ class StartupFailureIT {
         Files.createDirectories(dir);
         ObjectNode spec = (ObjectNode) JSON.readTree(DEMO.resolve("model.json").toFile());
         spec.putArray("runtimeGraphs"); // model.onnx only: one file to break
-        Files.createSymbolicLink(dir.resolve("model.onnx"), DEMO.resolve("model.onnx"));
+        ObjectNode model = (ObjectNode) spec.get("model");
+        Path onnx = dir.resolve("model.onnx");
+        if (broken == Broken.SHA256_MISMATCH || broken == Broken.CORRUPT_GRAPH) {
+            byte[] graph = Files.readAllBytes(DEMO.resolve("model.onnx"));
+            if (broken == Broken.SHA256_MISMATCH) {
+                graph[graph.length / 2] ^= 0x01;
+            } else {
+                graph = Arrays.copyOf(graph, graph.length / 3);
+                model.put("sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(graph)));
+            }
+            Files.write(onnx, graph);
+            model.remove("sampledSha256"); // the full sha256 is then checked
+            model.remove("bytes");
+        } else {
+            Files.createSymbolicLink(onnx, DEMO.resolve("model.onnx"));
+        }
         UnaryOperator<ObjectNode> change = switch (broken) {
+            case UNSUPPORTED_SPEC_VERSION -> s -> s.put("specVersion", 99);
+            case MISSING_FIELD -> s -> {
+                s.remove("output");
+                return s;
+            };
             case INVALID_SPEC -> s -> s.set("decision", ((ObjectNode) s.get("decision")).put("threshold", 2.0));
             case GRAPH_NOT_AS_SPECIFIED -> s -> s.set("input", ((ObjectNode) s.get("input")).put("name", "pixels"));
             case OTHER_MODEL_FILE -> s -> s.set("model", ((ObjectNode) s.get("model")).put("file", "other.onnx"));
@@ -95,8 +125,19 @@ class StartupFailureIT {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the jar did not stop");
         String out = Files.readString(log);
         assertNotEquals(0, p.exitValue(), out);
-        assertTrue(out.lines().anyMatch(l -> l.contains("Cannot start: ") && l.contains(cause)),
-                "no 'Cannot start: ... " + cause + "' line in:\n" + out);
+        // The console is JSON lines in the packaged application: the cause is one line's message.
+        assertTrue(out.lines().map(StartupFailureIT::message).anyMatch(m -> m.startsWith("Cannot start: ")
+                && m.contains(cause)), "no 'Cannot start: ... " + cause + "' line in:\n" + out);
+    }
+
+    /** The message of a JSON log line; other lines (the JVM's own) have none. */
+    private static String message(String line) {
+        try {
+            JsonNode node = JSON.readTree(line);
+            return node != null && node.hasNonNull("message") ? node.get("message").asText() : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private void assertLambdaInitError(Path dir, String cause) throws Exception {
