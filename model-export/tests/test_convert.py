@@ -99,7 +99,13 @@ def test_spec_contents(tiny_export, models_dir):
     o = spec["output"]
     assert (o["name"], o["shape"], o["activation"]) == ("probability", [-1, 1], "sigmoid-in-graph")
     assert spec["decision"] == {"threshold": 0.3, "positiveLabel": "malignant", "negativeLabel": "benign"}
-    assert spec["extraInputs"] == [] and spec["extraOutputs"] == []
+    assert spec["extraInputs"] == []
+    # the class activation map is added by default (heatmap.py), gated against TensorFlow's own map
+    (cam,) = spec["extraOutputs"]
+    assert (cam["name"], cam["kind"], cam["shape"][0], len(cam["shape"])) == ("cam", "class-activation-map", -1, 3)
+    assert 1 <= cam["shape"][1] <= SIZE and 1 <= cam["shape"][2] <= SIZE
+    assert cam["parity"]["against"].startswith("tensorflow")
+    assert cam["parity"]["maxAbsDiffScaled"] <= cam["parity"]["tolerance"]
     src = spec["source"]
     assert src["files"][0]["sha256"] == _sha(models_dir / "tiny.keras")
     assert len(src["weightsDigest"]) == 64
