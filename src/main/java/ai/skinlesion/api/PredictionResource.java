@@ -4,13 +4,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -84,10 +87,11 @@ public class PredictionResource {
                     @ExampleObject(name = "poor quality", value = Examples.POOR_QUALITY) }))
     @APIResponse(responseCode = "429", description = "Too many photos waiting to be decoded; retry after the Retry-After seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
-    public Response predictRaw(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
+    public Response predictRaw(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
+            @Context HttpHeaders headers) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include); // a wrong parameter is answered before the body is looked at
-        return predict(limited(body, maxImageBytes, maxImageBytes), deadline, include);
+        return predict(limited(body, maxImageBytes, maxImageBytes), deadline, include, headers);
     }
 
     static final String INCLUDE = "Extras to add, comma-separated: heatmap (class activation map as a grid and a PNG"
@@ -107,10 +111,11 @@ public class PredictionResource {
     @APIResponse(responseCode = "400", description = "Malformed multipart or no part named image",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Response predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
+            @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
+            @Context HttpHeaders headers) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
-        return predict(multipartImage(body, contentType, maxImageBytes), deadline, include);
+        return predict(multipartImage(body, contentType, maxImageBytes), deadline, include, headers);
     }
 
     /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
@@ -137,10 +142,11 @@ public class PredictionResource {
     @APIResponse(responseCode = "200", description = "The prediction",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    public Response predictJson(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include) {
+    public Response predictJson(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
+            @Context HttpHeaders headers) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
-        return predict(jsonImage(body, maxImageBytes), deadline, include);
+        return predict(jsonImage(body, maxImageBytes), deadline, include, headers);
     }
 
     @GET
@@ -172,15 +178,24 @@ public class PredictionResource {
     }
 
     /**
-     * The answer is serialised here, whole, and handed on as bytes: an answer with the heatmap and input PNGs is
-     * about a megabyte, and written by Jackson as a stream through the Lambda HTTP adapter it never completes
-     * (quarkusio/quarkus#44551; the mock event server of the tests hangs on it).
+     * The answer is serialised here, whole, and handed on as bytes ({@link SerializedPrediction}: why); the media type
+     * is left to the framework, so that an Accept without JSON is still a 406.
      */
-    private Response predict(byte[] image, Deadline deadline, List<String> include) {
+    private Response predict(byte[] image, Deadline deadline, List<String> include, HttpHeaders headers) {
+        // checked here because the answer is handed on already serialised, past the framework's own negotiation
+        List<MediaType> accepted;
+        try {
+            accepted = headers.getAcceptableMediaTypes();
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException("The Accept header cannot be parsed.");
+        }
+        if (accepted.stream().noneMatch(m -> m.isCompatible(MediaType.APPLICATION_JSON_TYPE))) {
+            throw new NotAcceptableException();
+        }
         PredictionResponse answer = PredictionResponse.of(
                 classifier.classify(image, deadline, Include.extras(Include.parse(include))), classifier.spec());
         try {
-            return Response.ok(json.writeValueAsBytes(answer), MediaType.APPLICATION_JSON_TYPE).build();
+            return Response.ok(new SerializedPrediction(answer, json.writeValueAsBytes(answer))).build();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the answer could not be written as JSON", e);
         }

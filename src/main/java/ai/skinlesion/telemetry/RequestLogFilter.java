@@ -14,6 +14,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import ai.skinlesion.api.PredictionResponse;
+import ai.skinlesion.api.SerializedPrediction;
 import ai.skinlesion.classify.LesionClassifier;
 import ai.skinlesion.classify.Timings;
 import ai.skinlesion.inference.ModelSpec;
@@ -66,7 +67,8 @@ public class RequestLogFilter {
         Timings timings = null;
         Double probability = null;
         String outcome;
-        if (response.getEntity() instanceof PredictionResponse p) {
+        if (response.getEntity() instanceof SerializedPrediction serialized) {
+            PredictionResponse p = serialized.answer();
             outcome = RequestOutcome.PREDICTION;
             PredictionResponse.TimingsMs t = p.timingsMs();
             timings = new Timings(t.decode(), t.preprocess(), t.inference(), t.extras(), t.total());
