@@ -25,6 +25,8 @@ public enum Rejection {
     TOO_MANY_PIXELS(422, "too-many-pixels", "The image has too many pixels"),
     TOO_SMALL(422, "image-too-small", "The image is too small"),
     TOO_SLOW(422, "too-slow", "The image took too long to process"),
+    /** A metadata field the model does not take, or a value its encoding does not allow. */
+    INVALID_METADATA(422, "invalid-metadata", "The patient metadata cannot be used"),
     /** Only when melanoma.quality.refuse is on: blurred, too dark or bright, or nothing in view. */
     POOR_QUALITY(422, "poor-quality", "The photo is not good enough to classify"),
     /**

@@ -1,5 +1,8 @@
 package ai.skinlesion.api;
 
+import java.util.LinkedHashMap;
+import ai.skinlesion.metadata.PatientMetadata;
+
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Map;
@@ -30,18 +33,31 @@ final class JsonImage {
     private JsonImage() {
     }
 
+    static final String METADATA_FIELD = "metadata";
+
+    /** The photo and the patient metadata of {"image": "<base64>", "metadata": {"age": 55, ...}}. */
+    record Body(byte[] image, PatientMetadata metadata) {
+    }
+
     static byte[] extract(byte[] body, int maxImageBytes) {
-        String base64 = readImageField(body, maxImageBytes);
-        byte[] image = decodeBase64(base64);
+        return read(body, maxImageBytes).image();
+    }
+
+    static Body read(byte[] body, int maxImageBytes) {
+        Fields fields = readFields(body, maxImageBytes);
+        byte[] image = decodeBase64(fields.base64());
         if (image.length > maxImageBytes) {
             throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
                     "The image is " + image.length + " bytes; the limit is " + maxImageBytes + ".",
                     Map.of("maxBytes", maxImageBytes));
         }
-        return image;
+        return new Body(image, fields.metadata());
     }
 
-    private static String readImageField(byte[] body, int maxImageBytes) {
+    private record Fields(String base64, PatientMetadata metadata) {
+    }
+
+    private static Fields readFields(byte[] body, int maxImageBytes) {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_DEPTH)
@@ -53,6 +69,7 @@ final class JsonImage {
                 throw malformed("the body must be a JSON object {\"image\": \"<base64>\"}");
             }
             String image = null;
+            PatientMetadata metadata = PatientMetadata.NONE;
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
                 if (token != JsonToken.FIELD_NAME) {
                     throw malformed("unexpected " + token);
@@ -64,6 +81,8 @@ final class JsonImage {
                         throw malformed("\"image\" must be a base64 string");
                     }
                     image = parser.getText();
+                } else if (METADATA_FIELD.equals(name)) {
+                    metadata = readMetadata(parser, value);
                 } else {
                     parser.skipChildren();
                 }
@@ -74,7 +93,7 @@ final class JsonImage {
             if (image == null) {
                 throw malformed("no \"image\" field; send {\"image\": \"<base64 of the JPEG or PNG>\"}");
             }
-            return image;
+            return new Fields(image, metadata);
         } catch (IOException e) {
             // Jackson's message quotes the body's own tokens, which may be the photo's base64: neither the client
             // nor the log gets it. Where it stopped is enough to find the fault.
@@ -84,6 +103,34 @@ final class JsonImage {
             LOG.debugf("JSON body refused by the parser: %s%s", e.getClass().getSimpleName(), where);
             throw malformed("it is not valid JSON" + where);
         }
+    }
+
+    /** {"age": 55, "sex": "female", "site": "torso"}: numbers and strings, null for not known. */
+    private static PatientMetadata readMetadata(JsonParser parser, JsonToken start) throws IOException {
+        if (start == JsonToken.VALUE_NULL) {
+            return PatientMetadata.NONE;
+        }
+        if (start != JsonToken.START_OBJECT) {
+            throw new RejectedInputException(Rejection.INVALID_METADATA, "\"metadata\" must be an object such as"
+                    + " {\"age\": 55, \"sex\": \"female\", \"site\": \"torso\"}.", Map.of("field", METADATA_FIELD));
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            switch (value) {
+                case VALUE_NULL -> {
+                }
+                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> values.put(field, parser.getText());
+                default -> {
+                    parser.skipChildren();
+                    throw new RejectedInputException(Rejection.INVALID_METADATA, "The metadata field \""
+                            + (field.length() > 40 ? field.substring(0, 40) + "..." : field)
+                            + "\" must be a string or a number (or null when not known).", Map.of("field", field));
+                }
+            }
+        }
+        return new PatientMetadata(values);
     }
 
     static byte[] decodeBase64(String text) {

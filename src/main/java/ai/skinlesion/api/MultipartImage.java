@@ -1,5 +1,9 @@
 package ai.skinlesion.api;
 
+import java.util.LinkedHashMap;
+import java.util.Set;
+import ai.skinlesion.metadata.PatientMetadata;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -35,7 +39,16 @@ final class MultipartImage {
     private MultipartImage() {
     }
 
+    /** The photo and the form's metadata fields. */
+    record Body(byte[] image, PatientMetadata metadata) {
+    }
+
     static byte[] extract(byte[] body, String contentType, int maxImageBytes) {
+        return read(body, contentType, maxImageBytes, Set.of()).image();
+    }
+
+    /** @param metadataFields the form fields to read as patient metadata (age, sex, site); other parts are ignored */
+    static Body read(byte[] body, String contentType, int maxImageBytes, Set<String> metadataFields) {
         if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("boundary=")) {
             throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
                     "The Content-Type multipart/form-data has no boundary parameter; let the HTTP client build the"
@@ -66,7 +79,14 @@ final class MultipartImage {
                 throw new RejectedInputException(Rejection.MISSING_IMAGE_PART,
                         "Send the photo in a form field named \"" + PART_NAME + "\" (curl -F image=@photo.jpg).");
             }
-            return data.get();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (String field : metadataFields) {
+                InterfaceHttpData fieldPart = decoder.getBodyHttpData(field);
+                if (fieldPart instanceof HttpData text) {
+                    metadata.put(field, text.getString(StandardCharsets.UTF_8));
+                }
+            }
+            return new Body(data.get(), new PatientMetadata(metadata));
         } catch (HttpPostRequestDecoder.TooManyFormFieldsException e) {
             throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
                     "The multipart body has more than " + MAX_PARTS + " parts; send one part named \"image\".",

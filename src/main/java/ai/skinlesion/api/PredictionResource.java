@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -38,6 +39,7 @@ import ai.skinlesion.Rejection;
 import ai.skinlesion.classify.LesionClassifier;
 import ai.skinlesion.config.ServiceConfig;
 import ai.skinlesion.inference.ModelCard;
+import ai.skinlesion.metadata.PatientMetadata;
 
 /**
  * The HTTP face of the classifier: it only unwraps the photo from the three body shapes clients send and
@@ -80,18 +82,45 @@ public class PredictionResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = @ExampleObject(name = "HEIC", value = Examples.HEIC)))
     @APIResponse(responseCode = "401", description = "An API key is configured and the X-API-Key header does not carry it",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "422", description = "Not an image, corrupt, too many pixels, too small, or too slow to"
-            + " decode; or, with melanoma.quality.refuse on, failing the quality check (poor-quality)",
+    @APIResponse(responseCode = "422", description = "Patient metadata with a wrong field or value (invalid-metadata);"
+            + " not an image, corrupt, too many pixels, too small, or too slow to decode; or, with melanoma.quality.refuse on, failing the quality check (poor-quality)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = {
                     @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS),
                     @ExampleObject(name = "poor quality", value = Examples.POOR_QUALITY) }))
     @APIResponse(responseCode = "429", description = "Too many photos waiting to be decoded; retry after the Retry-After seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Response predictRaw(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
-            @Context HttpHeaders headers) {
+            // documented here; read by queryMetadata together with any field a model declares
+            @QueryParam("age") @Parameter(description = AGE) String age,
+            @QueryParam("sex") @Parameter(description = SEX) String sex,
+            @QueryParam("site") @Parameter(description = SITE) String site,
+            @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include); // a wrong parameter is answered before the body is looked at
-        return predict(limited(body, maxImageBytes, maxImageBytes), deadline, include, headers);
+        return predict(limited(body, maxImageBytes, maxImageBytes), queryMetadata(uri), deadline, include, headers);
+    }
+
+    static final String AGE = "Optional patient metadata: age in years (0..120). Also a multipart field or the JSON"
+            + " body's metadata object. Wrong values: 422 invalid-metadata.";
+    static final String SEX = "Optional patient metadata: male or female.";
+    static final String SITE = "Optional patient metadata: anatomic site, one of head/neck, upper extremity, lower"
+            + " extremity, torso, palms/soles, oral/genital.";
+
+    /** The query parameters that name metadata fields; a field given more than once is refused. */
+    private PatientMetadata queryMetadata(UriInfo uri) {
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        for (String field : classifier.metadataFields()) {
+            List<String> given = uri.getQueryParameters().get(field);
+            if (given == null || given.isEmpty()) {
+                continue;
+            }
+            if (given.size() > 1) {
+                throw new RejectedInputException(Rejection.INVALID_METADATA, "The metadata field \"" + field
+                        + "\" is given " + given.size() + " times; give it once.", Map.of("field", field));
+            }
+            values.put(field, given.get(0));
+        }
+        return new PatientMetadata(values);
     }
 
     static final String INCLUDE = "Extras to add, comma-separated: heatmap (class activation map as a grid and a PNG"
@@ -112,10 +141,13 @@ public class PredictionResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Response predictMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
-            @Context HttpHeaders headers) {
+            @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
-        return predict(multipartImage(body, contentType, maxImageBytes), deadline, include, headers);
+        PatientMetadata query = queryMetadata(uri);
+        byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
+        MultipartImage.Body form = MultipartImage.read(checked, contentType, maxImageBytes, classifier.metadataFields());
+        return predict(form.image(), query.with(form.metadata()), deadline, include, headers);
     }
 
     /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
@@ -136,17 +168,21 @@ public class PredictionResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Classify one photo sent as base64 in JSON",
             description = "{\"image\": \"<base64 of the JPEG or PNG file>\"}, as mobile apps send it. Whitespace, a"
-                    + " data: URL prefix and the URL-safe alphabet are accepted.")
+                    + " data: URL prefix and the URL-safe alphabet are accepted. Optional patient metadata:"
+                    + " \"metadata\": {\"age\": 55, \"sex\": \"female\", \"site\": \"torso\"}.")
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Base64Image.class),
             examples = @ExampleObject(name = "base64", value = "{\"image\": \"/9j/4AAQSkZJRgABAQAAAQABAAD...\"}")))
     @APIResponse(responseCode = "200", description = "The prediction",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON or base64", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Response predictJson(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
-            @Context HttpHeaders headers) {
+            @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
-        return predict(jsonImage(body, maxImageBytes), deadline, include, headers);
+        PatientMetadata query = queryMetadata(uri);
+        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
+        JsonImage.Body json = JsonImage.read(checked, maxImageBytes);
+        return predict(json.image(), query.with(json.metadata()), deadline, include, headers);
     }
 
     @GET
@@ -181,7 +217,8 @@ public class PredictionResource {
      * The answer is serialised here, whole, and handed on as bytes ({@link SerializedPrediction}: why); the media type
      * is left to the framework, so that an Accept without JSON is still a 406.
      */
-    private Response predict(byte[] image, Deadline deadline, List<String> include, HttpHeaders headers) {
+    private Response predict(byte[] image, PatientMetadata metadata, Deadline deadline, List<String> include,
+            HttpHeaders headers) {
         // checked here because the answer is handed on already serialised, past the framework's own negotiation
         List<MediaType> accepted;
         try {
@@ -193,7 +230,8 @@ public class PredictionResource {
             throw new NotAcceptableException();
         }
         PredictionResponse answer = PredictionResponse.of(
-                classifier.classify(image, deadline, Include.extras(Include.parse(include))), classifier.spec());
+                classifier.classify(image, deadline, Include.extras(Include.parse(include)), metadata), classifier.spec(),
+                classifier.modelSha256());
         try {
             return Response.ok(new SerializedPrediction(answer, json.writeValueAsBytes(answer))).build();
         } catch (JsonProcessingException e) {
@@ -216,10 +254,21 @@ public class PredictionResource {
 
     @Schema(name = "Upload")
     public record Upload(@Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary",
-            description = "The photo (JPEG or PNG)") String image) {
+            description = "The photo (JPEG or PNG)") String image,
+            @Schema(description = "Optional: age in years, 0..120", nullable = true) String age,
+            @Schema(description = "Optional: male or female", nullable = true) String sex,
+            @Schema(description = "Optional: anatomic site (see PatientMetadata)", nullable = true) String site) {
     }
 
     @Schema(name = "Base64Image")
-    public record Base64Image(@Schema(description = "The photo file (JPEG or PNG), base64-encoded", required = true) String image) {
+    public record Base64Image(@Schema(description = "The photo file (JPEG or PNG), base64-encoded", required = true) String image,
+            @Schema(description = "Optional patient metadata; fields not known are left out", nullable = true) MetadataIn metadata) {
+    }
+
+    @Schema(name = "PatientMetadata", description = "Fields not known are left out (encoded as missing)")
+    public record MetadataIn(@Schema(description = "Years, 0..120", example = "55") Double age,
+            @Schema(enumeration = { "male", "female" }, example = "female") String sex,
+            @Schema(enumeration = { "head/neck", "upper extremity", "lower extremity", "torso", "palms/soles",
+                    "oral/genital" }, example = "torso") String site) {
     }
 }

@@ -19,7 +19,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = { PredictionResponse.class, PredictionResponse.ModelInfo.class,
         PredictionResponse.ImageInfo.class, PredictionResponse.Crop.class, PredictionResponse.TimingsMs.class,
-        PredictionResponse.QualityInfo.class, PredictionResponse.HeatmapInfo.class })
+        PredictionResponse.QualityInfo.class, PredictionResponse.HeatmapInfo.class, PredictionResponse.ReviewInfo.class,
+        PredictionResponse.MemberInfo.class, PredictionResponse.CombinationInfo.class,
+        PredictionResponse.MetadataInfo.class })
 @Schema(name = "Prediction", description = "The model's answer for one photo. Not a diagnosis.")
 public record PredictionResponse(
         @Schema(description = "Probability that the lesion is malignant (melanoma), 0..1; calibrated when"
@@ -51,7 +53,26 @@ public record PredictionResponse(
         @Schema(description = "Only with include=input: the model's input square (after crop, resize and 8-bit rounding,"
                 + " before normalisation) as a PNG data URL", example = "data:image/png;base64,iVBORw0KGgo...")
         @JsonInclude(JsonInclude.Include.NON_NULL)
-        String input) {
+        String input,
+        @Schema(description = "True when the answer should not be relied on and a doctor should look at the lesion:"
+                + " the probability is close to the threshold, or an ensemble's members disagree (see review)",
+                example = "false")
+        boolean requiresReview,
+        ReviewInfo review,
+        @Schema(description = "Ensembles only: each member's probability (null when it did not run)", nullable = true)
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        List<MemberInfo> members,
+        @Schema(description = "Ensembles only: max − min of the probabilities of the members that ran; absent when"
+                + " one ran", nullable = true, example = "0.12")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        Double spread,
+        @Schema(description = "Ensembles only: how the members' answers were combined", nullable = true)
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        CombinationInfo combination,
+        @Schema(description = "The patient metadata as understood, and whether the model used it; absent when the"
+                + " model takes none and none was sent", nullable = true)
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        MetadataInfo metadata) {
 
     static final String DISCLAIMER = "Not a diagnosis: this is a screening aid that can be wrong; a dermatologist"
             + " must examine any lesion that worries you.";
@@ -59,10 +80,50 @@ public record PredictionResponse(
             + " probability means nothing about the lesion.";
 
     @Schema(name = "ModelInfo")
-    public record ModelInfo(String name, String version, String sha256, boolean trained) {
-        static ModelInfo of(ModelSpec spec) {
-            return new ModelInfo(spec.name(), spec.version(), spec.model().sha256(), spec.trained());
+    public record ModelInfo(String name, String version,
+            @Schema(description = "model.onnx's sha256; for an ensemble, its model.json's (which pins every member)")
+            String sha256, boolean trained) {
+        static ModelInfo of(ModelSpec spec, String sha256) {
+            return new ModelInfo(spec.name(), spec.version(), sha256, spec.trained());
         }
+    }
+
+    @Schema(name = "Review", description = "Why requiresReview is true, and the configured limits")
+    public record ReviewInfo(
+            @Schema(description = "near-threshold (the probability is within band of the threshold), members-disagree"
+                    + " (the spread is over maxSpread); empty when no review is needed", example = "[]")
+            List<String> reasons,
+            @Schema(description = "melanoma.review.band", example = "0.1") double band,
+            @Schema(description = "melanoma.review.max-spread", example = "0.3") double maxSpread) {
+    }
+
+    @Schema(name = "Member", description = "One model of an ensemble")
+    public record MemberInfo(@Schema(example = "b4-384-fold0") String name,
+            @Schema(description = "Its own probability (the mean over its 8 views with dihedral8); null when it did not"
+                    + " run", nullable = true, example = "0.41") Double probability,
+            @Schema(description = "Its weight in the combination", example = "1.0") double weight,
+            @Schema(description = "Whether it ran for this photo (adaptive mode may answer without it)") boolean ran) {
+    }
+
+    @Schema(name = "Combination")
+    public record CombinationInfo(
+            @Schema(description = "Test-time augmentation each member ran", enumeration = { "none", "dihedral8" }) String tta,
+            @Schema(description = "melanoma.ensemble.mode", enumeration = { "full", "adaptive" }) String mode,
+            @Schema(description = "Whether every member ran: always in full mode; in adaptive mode when the cheapest"
+                    + " member's probability was close to the threshold") boolean escalated) {
+    }
+
+    @Schema(name = "Metadata", description = "The patient metadata as it was understood")
+    public record MetadataInfo(
+            @Schema(description = "Whether a model that ran was fed it") boolean used,
+            @Schema(description = "Male or female, when sent", nullable = true, example = "female")
+            @JsonInclude(JsonInclude.Include.NON_NULL) Object sex,
+            @Schema(description = "Age in years, when sent", nullable = true, example = "55")
+            @JsonInclude(JsonInclude.Include.NON_NULL) Object age,
+            @Schema(description = "Anatomic site, when sent", nullable = true, example = "torso")
+            @JsonInclude(JsonInclude.Include.NON_NULL) Object site,
+            @Schema(description = "Fields the model takes that were not sent: encoded as missing") List<String> missing,
+            String note) {
     }
 
     @Schema(name = "ImageInfo", description = "The photo as displayed (EXIF orientation applied) and the square the model saw")
@@ -117,7 +178,7 @@ public record PredictionResponse(
                     + " square", example = "data:image/png;base64,iVBORw0KGgo...") String png) {
     }
 
-    static PredictionResponse of(Prediction p, ModelSpec spec) {
+    static PredictionResponse of(Prediction p, ModelSpec spec, String sha256) {
         var t = p.timings();
         return new PredictionResponse(
                 p.malignantProbability(),
@@ -125,7 +186,7 @@ public record PredictionResponse(
                 p.calibrated() ? p.uncalibratedProbability() : null,
                 p.label(),
                 p.threshold(),
-                ModelInfo.of(spec),
+                ModelInfo.of(spec, sha256),
                 new ImageInfo(p.format().mediaType(), p.width(), p.height(), p.exifOrientation(),
                         new Crop(p.crop().left(), p.crop().top(), p.crop().width())),
                 new TimingsMs(t.decode(), t.preprocess(), t.inference(), t.extras(), t.total()),
@@ -133,6 +194,16 @@ public record PredictionResponse(
                 spec.trained() ? null : UNTRAINED_WARNING,
                 QualityInfo.of(p.quality()),
                 p.heatmap() == null ? null : new HeatmapInfo(p.heatmap().grid(), Png.dataUrl(p.heatmap().png())),
-                p.modelInputPng() == null ? null : Png.dataUrl(p.modelInputPng()));
+                p.modelInputPng() == null ? null : Png.dataUrl(p.modelInputPng()),
+                p.review().required(),
+                new ReviewInfo(p.review().reasons(), p.review().band(), p.review().maxSpread()),
+                p.members() == null ? null : p.members().stream()
+                        .map(m -> new MemberInfo(m.name(), m.probability(), m.weight(), m.ran())).toList(),
+                p.spread(),
+                p.combination() == null ? null
+                        : new CombinationInfo(p.combination().tta(), p.combination().mode(), p.combination().escalated()),
+                p.metadata() == null ? null : new MetadataInfo(p.metadata().used(), p.metadata().values().get("sex"),
+                        p.metadata().values().get("age"), p.metadata().values().get("site"), p.metadata().missing(),
+                        p.metadata().note()));
     }
 }

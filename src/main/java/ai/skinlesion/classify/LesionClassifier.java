@@ -2,9 +2,12 @@ package ai.skinlesion.classify;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -33,8 +36,11 @@ import ai.skinlesion.explain.Png;
 import ai.skinlesion.inference.CpuFeatures;
 import ai.skinlesion.inference.GraphFile;
 import ai.skinlesion.inference.ModelCard;
-import ai.skinlesion.inference.ModelDirectory;
+import ai.skinlesion.inference.InvalidModelException;
 import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.inference.ModelVersion;
+import ai.skinlesion.metadata.MetadataEncoding;
+import ai.skinlesion.metadata.PatientMetadata;
 import ai.skinlesion.inference.OnnxClassifier;
 import ai.skinlesion.inference.SessionSettings;
 import ai.skinlesion.preprocess.Preprocessor;
@@ -44,9 +50,9 @@ import ai.skinlesion.quality.QualityThresholds;
 import io.quarkus.runtime.Startup;
 
 /**
- * The path of one photo: decode the region the model sees, preprocess it as training did, run the model,
- * read the answer. The model is loaded and checked once, at start-up, while a bundled photo warms up the
- * decoding path beside it.
+ * The path of one photo: decode the region the models see once, preprocess it as each model's training did, run
+ * the model (or an ensemble's members, combined), read the answer. The models are loaded and checked once, at
+ * start-up, while a bundled photo warms up the decoding path beside them.
  */
 @Startup
 @ApplicationScoped
@@ -55,16 +61,16 @@ public class LesionClassifier {
     private static final Logger LOG = Logger.getLogger(LesionClassifier.class);
     private static final String WARM_UP_IMAGE = "/warmup/lesion-like.jpg";
 
-    private final ModelDirectory model;
-    private final OnnxClassifier onnx;
+    private final ModelVersion model;
+    private final Ensemble ensemble;
     private final ImageDecoder decoder;
-    private final Preprocessor preprocessor;
-    private final TensorBuffers buffers;
     private final DecodeGate gate;
     private final Calibration calibration;
     private final Optional<ModelCard> modelCard;
     private final QualityCheck quality;
     private final boolean refusePoorQuality;
+    private final ServiceConfig.Review review;
+    private final Set<String> metadataFields;
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
@@ -73,47 +79,63 @@ public class LesionClassifier {
             ConfigRanges.check(config);
             long start = System.nanoTime();
             // Lambda's init phase has two vCPUs: ONNX Runtime's library loads on one while this thread reads the
-            // spec, and the chosen graph's file is read ahead and a photo decoded on the other.
+            // spec, and the chosen graphs' files are read ahead and a photo decoded on the other.
             FutureTask<?> runtime = inBackground("onnxruntime-load", OnnxClassifier::loadRuntime);
             CpuFeatures cpu = CpuFeatures.detect();
-            this.model = ModelDirectory.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
+            this.model = ModelVersion.load(Path.of(config.model().dir()), json, config.model().graph(), cpu);
+            ModelSpec spec = model.spec();
             this.decoder = new ImageDecoder(config.limits().maxPixels(), config.limits().minSide());
-            this.preprocessor = new Preprocessor(model.spec().input());
-            this.calibration = Calibration.of(model.spec().calibration());
+            this.calibration = Calibration.of(spec.calibration());
             this.modelCard = ModelCard.read(model.dir());
-            this.buffers = new TensorBuffers(preprocessor.tensorSize());
             this.gate = new DecodeGate(config.limits().maxConcurrentDecodes(), config.limits().maxQueuedDecodes());
-            this.quality = new QualityCheck(QualityThresholds.of(config.quality(), model.spec().quality()));
+            ModelSpec.Quality qualityOverrides = spec.quality() != null ? spec.quality()
+                    : model.members().get(0).model().spec().quality();
+            this.quality = new QualityCheck(QualityThresholds.of(config.quality(), qualityOverrides));
             this.refusePoorQuality = config.quality().refuse();
+            this.review = config.review();
+            List<Preprocessor> preprocessors = model.members().stream()
+                    .map(m -> new Preprocessor(m.model().spec().input())).toList();
             ServiceConfig.WarmUp warmUp = config.model().warmUp();
-            FutureTask<FloatBuffer> warmUpInput = inBackground("warm-up", () -> {
-                model.graphs().get(0).readAhead();
-                return warmUp == ServiceConfig.WarmUp.NONE ? null : decodeWarmUpPhoto();
+            FutureTask<float[][]> warmUpInputs = inBackground("warm-up", () -> {
+                model.members().forEach(m -> m.model().graphs().get(0).readAhead());
+                return warmUp == ServiceConfig.WarmUp.NONE ? null : decodeWarmUpPhoto(preprocessors);
             });
             long loaded = System.nanoTime();
             await(runtime);
-            this.onnx = OnnxClassifier.open(model,
-                    new SessionSettings(config.model().intraOpThreads(), config.model().allowSpinning(),
-                            config.model().memoryPattern()),
-                    config.model().integrity());
-            long sessionReady = System.nanoTime();
-            FloatBuffer input = await(warmUpInput);
-            if (input != null) {
-                try {
-                    if (warmUp == ServiceConfig.WarmUp.FULL) {
-                        infer(input);
-                    }
-                } finally {
-                    buffers.give(input);
+            SessionSettings settings = new SessionSettings(config.model().intraOpThreads(),
+                    config.model().allowSpinning(), config.model().memoryPattern());
+            List<EnsembleMember> members = new ArrayList<>();
+            for (ModelVersion.MemberDirectory m : model.members()) {
+                members.add(new EnsembleMember(m, OnnxClassifier.open(m.model(), settings, config.model().integrity())));
+            }
+            boolean dihedral8 = spec.isEnsemble()
+                    && ModelSpec.Combination.TTA_DIHEDRAL8.equals(spec.combination().tta());
+            for (EnsembleMember m : members) {
+                if (dihedral8 && !m.canRunDihedral8()) {
+                    throw new InvalidModelException("member " + m.name + " has a " + m.preprocessor.width() + "x"
+                            + m.preprocessor.height() + " input: test-time augmentation dihedral8 needs square inputs");
                 }
+            }
+            this.ensemble = new Ensemble(members, dihedral8,
+                    config.ensemble().mode() == ServiceConfig.EnsembleMode.ADAPTIVE, config.ensemble().adaptiveBand());
+            this.metadataFields = metadataFields(members);
+            long sessionReady = System.nanoTime();
+            float[][] inputs = await(warmUpInputs);
+            if (inputs != null && warmUp == ServiceConfig.WarmUp.FULL) {
+                float[][] metadata = new float[members.size()][];
+                for (int i = 0; i < members.size(); i++) {
+                    metadata[i] = members.get(i).metadata.map(e -> e.encode(PatientMetadata.NONE).vector()).orElse(null);
+                }
+                Region[] regions = new Region[members.size()];
+                java.util.Arrays.fill(regions, Region.whole(1, 1));
+                ensemble.run(inputs, metadata, regions, false, calibration::apply, spec.decision().threshold());
             }
             warmedUp = true;
             long ready = System.nanoTime();
-            ModelSpec spec = model.spec();
-            LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session %.0f ms,"
-                    + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), onnx.graph().name(),
-                    cpu, ms(loaded - start), ms(sessionReady - loaded), warmUp.name().toLowerCase(),
-                    ms(ready - sessionReady));
+            LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session%s %.0f ms,"
+                    + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), graphsOpened(),
+                    cpu, ms(loaded - start), members.size() > 1 ? "s" : "", ms(sessionReady - loaded),
+                    warmUp.name().toLowerCase(), ms(ready - sessionReady));
             if (!spec.trained()) {
                 LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
                         + " trained model exported by model-export.");
@@ -124,8 +146,24 @@ public class LesionClassifier {
         }
     }
 
-    /** Decodes and preprocesses the bundled photo; returns the model input. */
-    private FloatBuffer decodeWarmUpPhoto() throws IOException {
+    private String graphsOpened() {
+        if (!model.isEnsemble()) {
+            return ensemble.members().get(0).onnx.graph().name();
+        }
+        return ensemble.members().size() + " members (" + String.join(", ", ensemble.members().stream()
+                .map(m -> m.name + ": " + m.onnx.graph().name()).toList()) + "), tta "
+                + (ensemble.dihedral8() ? "dihedral8" : "none") + (ensemble.adaptive() ? ", adaptive" : "");
+    }
+
+    /** The field names clients may send: the members' encodings', or ISIC 2020's when no member takes metadata. */
+    private static Set<String> metadataFields(List<EnsembleMember> members) {
+        Set<String> names = new TreeSet<>();
+        members.forEach(m -> m.metadata.ifPresent(e -> names.addAll(e.fieldNames())));
+        return names.isEmpty() ? MetadataEncoding.ISIC2020.fieldNames() : Set.copyOf(names);
+    }
+
+    /** Decodes and preprocesses the bundled photo; returns each member's input square. */
+    private float[][] decodeWarmUpPhoto(List<Preprocessor> preprocessors) throws IOException {
         byte[] photo;
         try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
             if (in == null) {
@@ -133,9 +171,7 @@ public class LesionClassifier {
             }
             photo = in.readAllBytes();
         }
-        FloatBuffer input = buffers.take();
-        prepare(photo, Deadline.NONE, input);
-        return input;
+        return prepare(photo, Deadline.NONE, preprocessors).modelInputs();
     }
 
     private static <T> FutureTask<T> inBackground(String name, Callable<T> work) {
@@ -167,50 +203,94 @@ public class LesionClassifier {
     }
 
     public Prediction classify(byte[] image, Deadline deadline) {
-        return classify(image, deadline, Extras.NONE);
+        return classify(image, deadline, Extras.NONE, PatientMetadata.NONE);
     }
 
     /**
-     * Decodes and preprocesses the photo inside the decode gate (bounded concurrency, because that is where memory
-     * grows with the photo) and within the deadline, checks its quality (refusing it when so configured), then runs
-     * the model outside the gate and adds what {@code extras} asks for.
+     * Checks the metadata, decodes and preprocesses the photo inside the decode gate (bounded concurrency, because
+     * that is where memory grows with the photo) and within the deadline, checks its quality (refusing it when so
+     * configured), then runs the model(s) outside the gate and adds what {@code extras} asks for.
      */
-    public Prediction classify(byte[] image, Deadline deadline, Extras extras) {
-        if (extras.heatmap() && !onnx.hasClassActivationMap()) {
+    public Prediction classify(byte[] image, Deadline deadline, Extras extras, PatientMetadata sent) {
+        if (extras.heatmap() && !hasHeatmap()) {
             throw new RejectedInputException(Rejection.HEATMAP_UNAVAILABLE, "This model (" + model.spec().name() + " "
-                    + model.spec().version() + ", " + onnx.graph().name() + ") has no class activation map output, so"
+                    + model.spec().version() + ", " + graphsOpened() + ") has no class activation map output, so"
                     + " no heatmap can be drawn; model-export adds one to GlobalAveragePooling + Dense models"
                     + " (melanoma-export add-heatmap). Ask without include=heatmap.");
         }
-        long start = System.nanoTime();
-        FloatBuffer input = buffers.take();
-        try {
-            Prepared photo = prepare(image, deadline, input);
-            if (refusePoorQuality && !photo.quality().acceptable()) {
-                throw PoorQuality.of(photo.quality());
+        List<EnsembleMember> members = ensemble.members();
+        // wrong metadata is refused before any pixel is decoded
+        float[][] metadata = new float[members.size()][];
+        MetadataEncoding.Encoded echo = null;
+        for (int i = 0; i < members.size(); i++) {
+            Optional<MetadataEncoding> encoding = members.get(i).metadata;
+            if (encoding.isPresent()) {
+                MetadataEncoding.Encoded encoded = encoding.get().encode(sent);
+                metadata[i] = encoded.vector();
+                echo = echo == null ? encoded : echo;
             }
-            long inferenceStart = System.nanoTime();
-            OnnxClassifier.Output out = infer(input, extras.heatmap());
-            long inferred = System.nanoTime();
-            Heatmap heatmap = out.map() == null ? null
-                    : Heatmap.of(out.map(), photo.modelInput(), preprocessor.height(), preprocessor.width());
-            byte[] inputPng = extras.modelInput()
-                    ? Png.encode(photo.modelInput(), preprocessor.height(), preprocessor.width())
-                    : null;
-            long end = System.nanoTime();
-            float raw = out.probability();
-            // the threshold of a calibrated model was chosen on the calibrated probability (decision.chosenBy.scale)
-            double probability = calibration.apply(raw);
-            ModelSpec.Decision decision = model.spec().decision();
-            return new Prediction(probability, calibration.calibrates(), raw, decision.labelFor(probability),
-                    decision.threshold(), photo.format(),
-                    photo.width(), photo.height(), photo.exifOrientation(), photo.crop(),
-                    new Timings(photo.decodeMs(), photo.preprocessMs(), ms(inferred - inferenceStart),
-                            heatmap == null && inputPng == null ? null : ms(end - inferred), ms(end - start)),
-                    photo.quality(), heatmap, inputPng);
-        } finally {
-            buffers.give(input);
         }
+        if (echo == null && !sent.isEmpty()) {
+            echo = MetadataEncoding.ISIC2020.encode(sent); // checked all the same, then ignored
+        }
+        long start = System.nanoTime();
+        Prepared photo = prepare(image, deadline, members.stream().map(m -> m.preprocessor).toList());
+        if (refusePoorQuality && !photo.quality().acceptable()) {
+            throw PoorQuality.of(photo.quality());
+        }
+        double threshold = model.spec().decision().threshold();
+        Ensemble.Outcome outcome = ensemble.run(photo.modelInputs(), metadata, photo.seen(), extras.heatmap(),
+                calibration::apply, threshold);
+        long inferred = System.nanoTime();
+        Heatmap heatmap = null;
+        if (outcome.map() != null) {
+            Preprocessor shown = members.get(outcome.mapMember()).preprocessor;
+            heatmap = Heatmap.of(outcome.map(), photo.modelInputs()[outcome.mapMember()], shown.height(),
+                    shown.width());
+        }
+        Preprocessor first = members.get(0).preprocessor;
+        byte[] inputPng = extras.modelInput() ? Png.encode(photo.modelInputs()[0], first.height(), first.width()) : null;
+        long end = System.nanoTime();
+        double raw = outcome.probability();
+        // the threshold of a calibrated model was chosen on the calibrated probability (decision.chosenBy.scale)
+        double probability = calibration.apply(raw);
+        ModelSpec.Decision decision = model.spec().decision();
+        boolean anEnsemble = model.isEnsemble();
+        return new Prediction(probability, calibration.calibrates(), raw, decision.labelFor(probability),
+                decision.threshold(), photo.format(),
+                photo.width(), photo.height(), photo.exifOrientation(), photo.seen()[0],
+                new Timings(photo.decodeMs(), photo.preprocessMs(), Math.round(outcome.inferenceMs() * 100) / 100.0,
+                        heatmap == null && inputPng == null ? null : ms(end - inferred), ms(end - start)),
+                photo.quality(), heatmap, inputPng,
+                anEnsemble ? outcome.members() : null,
+                anEnsemble ? outcome.spread() : null,
+                anEnsemble ? new Prediction.CombinationUse(ensemble.dihedral8() ? "dihedral8" : "none",
+                        ensemble.adaptive() ? "adaptive" : "full", outcome.escalated()) : null,
+                Review.of(probability, threshold, anEnsemble ? outcome.spread() : null, review.band(),
+                        review.maxSpread()),
+                echo == null ? null : metadataUse(echo, outcome));
+    }
+
+    private MetadataUse metadataUse(MetadataEncoding.Encoded echo, Ensemble.Outcome outcome) {
+        List<EnsembleMember> members = ensemble.members();
+        List<String> fedTo = new ArrayList<>();
+        boolean anyTakes = false;
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).metadata.isPresent()) {
+                anyTakes = true;
+                if (outcome.members().get(i).ran()) {
+                    fedTo.add(members.get(i).name);
+                }
+            }
+        }
+        if (!anyTakes) {
+            return new MetadataUse(false, echo.used(), List.of(), "This model takes no patient metadata: what was"
+                    + " sent was checked, then ignored.");
+        }
+        String note = !model.isEnsemble() ? "Given to the model; fields not sent were encoded as missing."
+                : fedTo.isEmpty() ? "No member that takes patient metadata ran (adaptive mode)."
+                        : "Given to " + String.join(", ", fedTo) + "; fields not sent were encoded as missing.";
+        return new MetadataUse(!fedTo.isEmpty(), echo.used(), echo.missing(), note);
     }
 
     /**
@@ -218,9 +298,9 @@ public class LesionClassifier {
      */
     public QualityCheckResult checkQuality(byte[] image, Deadline deadline) {
         long start = System.nanoTime();
-        Prepared photo = prepare(image, deadline, null);
+        Prepared photo = prepare(image, deadline, List.of(ensemble.members().get(0).preprocessor));
         return new QualityCheckResult(photo.quality(), photo.format(), photo.width(), photo.height(),
-                photo.exifOrientation(), photo.crop(), photo.decodeMs(), photo.preprocessMs(),
+                photo.exifOrientation(), photo.seen()[0], photo.decodeMs(), photo.preprocessMs(),
                 ms(System.nanoTime() - start));
     }
 
@@ -230,25 +310,28 @@ public class LesionClassifier {
     }
 
     /**
-     * What decoding learnt about the photo, how long its two stages took, the model's input square before
-     * normalisation (height × width × 3, 0..255) and the quality check's verdict on it.
+     * What decoding learnt about the photo, how long its two stages took, each model's input square before
+     * normalisation (height × width × 3, 0..255), the centre square each shows, and the quality check's verdict on
+     * the first model's square.
      */
-    private record Prepared(ImageFormat format, int width, int height, int exifOrientation, Region crop,
-            double decodeMs, double preprocessMs, float[] modelInput, QualityReport quality) {
+    private record Prepared(ImageFormat format, int width, int height, int exifOrientation, Region[] seen,
+            double decodeMs, double preprocessMs, float[][] modelInputs, QualityReport quality) {
     }
 
     /**
-     * Decodes the crop and, unless {@code input} is null, writes the model's input into it, holding a place in the
-     * decode gate.
+     * Decodes, once, the smallest region that holds every model's crop, and makes each model's input square from it,
+     * holding a place in the decode gate.
      */
-    private Prepared prepare(byte[] image, Deadline deadline, FloatBuffer input) {
+    private Prepared prepare(byte[] image, Deadline deadline, List<Preprocessor> preprocessors) {
         try (DecodeGate.Slot slot = gate.enter(deadline)) {
             long admitted = System.nanoTime();
             ImageFormat format;
             int width;
             int height;
             int orientation;
-            Region crop;
+            Region[] reads = new Region[preprocessors.size()];
+            Region[] seen = new Region[preprocessors.size()];
+            Region union;
             RgbImage pixels;
             // closed before preprocessing: the decoder's buffers go as soon as the crop's pixels are out
             try (OpenedImage opened = decoder.open(image, deadline)) {
@@ -256,41 +339,51 @@ public class LesionClassifier {
                 width = opened.width();
                 height = opened.height();
                 orientation = opened.orientation().exifValue();
-                crop = preprocessor.seenRegionOf(width, height);
-                // crop-then-resize: only the crop's pixels are decoded
-                pixels = opened.read(preprocessor.cropOf(width, height));
+                for (int i = 0; i < reads.length; i++) {
+                    // crop-then-resize: only the crop's pixels are decoded
+                    reads[i] = preprocessors.get(i).cropOf(width, height);
+                    seen[i] = preprocessors.get(i).seenRegionOf(width, height);
+                }
+                union = Region.enclosing(reads);
+                pixels = opened.read(union);
             }
             deadline.check("decoding the pixels");
             long decoded = System.nanoTime();
-            // the model's input before normalisation: what the model sees, what the quality check and include=input use
-            float[] modelInput = preprocessor.resized(pixels);
-            QualityReport verdict = quality.assess(modelInput, preprocessor.height(), preprocessor.width());
-            if (input != null) {
-                preprocessor.normalize(modelInput, input);
+            float[][] inputs = new float[reads.length][];
+            for (int i = 0; i < reads.length; i++) {
+                // the model's input before normalisation: what the model sees, what the quality check and
+                // include=input use
+                inputs[i] = preprocessors.get(i).resized(pixels.crop(reads[i].left() - union.left(),
+                        reads[i].top() - union.top(), reads[i].width(), reads[i].height()));
             }
+            Preprocessor first = preprocessors.get(0);
+            QualityReport verdict = quality.assess(inputs[0], first.height(), first.width());
             deadline.check("preparing the model's input");
-            return new Prepared(format, width, height, orientation, crop, ms(decoded - admitted),
-                    ms(System.nanoTime() - decoded), modelInput, verdict);
+            return new Prepared(format, width, height, orientation, seen, ms(decoded - admitted),
+                    ms(System.nanoTime() - decoded), inputs, verdict);
         }
     }
 
-    private float infer(FloatBuffer input) {
-        return infer(input, false).probability();
+    /** What answers name the model by (model.onnx's sha256, or an ensemble's model.json's). */
+    public String modelSha256() {
+        return model.sha256();
     }
 
-    private OnnxClassifier.Output infer(FloatBuffer input, boolean withMap) {
-        try {
-            return withMap ? onnx.predictWithMap(input) : new OnnxClassifier.Output(onnx.predict(input), null);
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on a preprocessed image: " + e.getMessage(), e);
-        }
+    /** Whether an answer with more than one member is given (model.json lists members). */
+    public boolean isEnsemble() {
+        return model.isEnsemble();
+    }
+
+    /** The metadata field names this service takes (age, sex, site for ISIC 2020). */
+    public Set<String> metadataFields() {
+        return metadataFields;
     }
 
     public ModelSpec spec() {
         return model.spec();
     }
 
-    /** model.json as written by model-export, every field included. */
+    /** The top-level model.json as written by model-export, every field included. */
     public JsonNode specJson() {
         return model.specJson();
     }
@@ -300,28 +393,30 @@ public class LesionClassifier {
         return modelCard;
     }
 
-    /** The ONNX file the session runs: a runtime graph of model.json, or model.onnx. */
+    /** The ONNX file the (first member's) session runs: a runtime graph of model.json, or model.onnx. */
     public GraphFile graph() {
-        return onnx.graph();
+        return ensemble.members().get(0).onnx.graph();
     }
 
     public boolean ready() {
         return warmedUp;
     }
 
-    /** Whether {@code include=heatmap} can be answered: the opened graph has the class activation map. */
+    /** Whether {@code include=heatmap} can be answered: every opened graph has the class activation map. */
     public boolean hasHeatmap() {
-        return onnx.hasClassActivationMap();
+        return ensemble.members().stream().allMatch(m -> m.onnx.hasClassActivationMap());
     }
 
-    /** Times the model has run since start-up (a full warm-up included). */
+    /** Times the models have run since start-up (a full warm-up included), over all members. */
     public long inferences() {
-        return onnx.runs();
+        return ensemble.members().stream().mapToLong(m -> m.onnx.runs()).sum();
     }
 
     @PreDestroy
     void close() throws OrtException {
-        onnx.close();
+        for (EnsembleMember m : ensemble.members()) {
+            m.close();
+        }
     }
 
     private static double ms(long nanos) {

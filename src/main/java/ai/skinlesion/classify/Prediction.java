@@ -1,5 +1,7 @@
 package ai.skinlesion.classify;
 
+import java.util.List;
+
 import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.Region;
 import ai.skinlesion.explain.Heatmap;
@@ -14,6 +16,10 @@ import ai.skinlesion.quality.QualityReport;
  *        {@code calibrated} is false)
  * @param heatmap null unless asked for
  * @param modelInputPng the model's input square as a PNG file; null unless asked for
+ * @param members each member's part; null for a single model
+ * @param spread max − min of the probabilities of the members that ran; null for a single model or when one ran
+ * @param combination how an ensemble's answer was made; null for a single model
+ * @param metadata what became of the patient metadata; null when the model takes none and none was sent
  */
 public record Prediction(
         double malignantProbability,
@@ -29,5 +35,18 @@ public record Prediction(
         Timings timings,
         QualityReport quality,
         Heatmap heatmap,
-        byte[] modelInputPng) {
+        byte[] modelInputPng,
+        List<MemberResult> members,
+        Double spread,
+        CombinationUse combination,
+        Review review,
+        MetadataUse metadata) {
+
+    /**
+     * @param tta       the test-time augmentation each member ran: none or dihedral8
+     * @param mode      full or adaptive (melanoma.ensemble.mode)
+     * @param escalated whether every member ran (always in full mode)
+     */
+    public record CombinationUse(String tta, String mode, boolean escalated) {
+    }
 }

@@ -48,6 +48,9 @@ public final class ConfigRanges {
         between(wrong, "melanoma.quality.max-dark-share", quality.maxDarkShare(), 0, 1);
         between(wrong, "melanoma.quality.max-bright-share", quality.maxBrightShare(), 0, 1);
         between(wrong, "melanoma.quality.min-contrast", quality.minContrast(), 0, Double.MAX_VALUE);
+        between(wrong, "melanoma.review.band", config.review().band(), 0, 1);
+        between(wrong, "melanoma.review.max-spread", config.review().maxSpread(), 0, 1);
+        between(wrong, "melanoma.ensemble.adaptive-band", config.ensemble().adaptiveBand(), 0, 1);
         if (!wrong.isEmpty()) {
             throw new IllegalArgumentException("configuration out of range: " + String.join("; ", wrong));
         }

@@ -23,6 +23,46 @@ public interface ServiceConfig {
 
     Quality quality();
 
+    Review review();
+
+    Ensemble ensemble();
+
+    /**
+     * When an answer says {@code requiresReview}: the user is told to have a doctor look at the lesion rather than trust
+     * the probability (docs/DESIGN.md "Review advice").
+     */
+    interface Review {
+        /** A probability within this distance of the threshold (either side, on the threshold's scale) needs review. */
+        @WithDefault("0.1")
+        double band();
+
+        /** An ensemble whose members' probabilities differ by more than this (max − min) needs review. */
+        @WithName("max-spread")
+        @WithDefault("0.3")
+        double maxSpread();
+    }
+
+    /** How an ensemble (model.json with members) is run. */
+    interface Ensemble {
+        /**
+         * {@code full}: every member, with the test-time augmentation model.json asks for; {@code adaptive}: the
+         * cheapest member alone, without augmentation, and everything else only when its probability falls within
+         * {@link #adaptiveBand()} of the threshold.
+         */
+        @WithDefault("full")
+        EnsembleMode mode();
+
+        /** In adaptive mode, the distance to the threshold within which the cheap answer is escalated to the full one. */
+        @WithName("adaptive-band")
+        @WithDefault("0.2")
+        double adaptiveBand();
+    }
+
+    /** See {@link Ensemble#mode()}. */
+    enum EnsembleMode {
+        FULL, ADAPTIVE
+    }
+
     interface Model {
         /** The model version directory: model.onnx with model.json beside it. */
         @WithDefault("models/efficientnetb4-demo/1")

@@ -38,6 +38,24 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
      *        (benchmarks and tests; a CPU-specific graph is still refused on another CPU)
      */
     public static ModelDirectory load(Path dir, ObjectMapper json, String graph, CpuFeatures cpu) {
+        Spec read = readSpec(dir, json);
+        ModelSpec spec = read.spec();
+        if (spec.isEnsemble()) {
+            throw new InvalidModelException(dir + " holds an ensemble (model.json lists members), not one model;"
+                    + " an ensemble's members must be single models");
+        }
+        Path modelFile = dir.resolve(spec.model().file()).normalize();
+        if (!modelFile.startsWith(dir.normalize())) {
+            throw new InvalidModelException("model.file must name a file inside " + dir);
+        }
+        return new ModelDirectory(dir, spec, read.json(), candidates(dir, spec, modelFile, graph, cpu));
+    }
+
+    /** A directory's model.json, parsed and checked. */
+    public record Spec(ModelSpec spec, JsonNode json) {
+    }
+
+    public static Spec readSpec(Path dir, ObjectMapper json) {
         Path specFile = dir.resolve(SPEC_FILE);
         ModelSpec spec;
         JsonNode specJson;
@@ -53,11 +71,7 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
             throw new InvalidModelException("cannot read " + specFile + ": " + e.getMessage(), e);
         }
         ModelSpecValidator.validate(spec);
-        Path modelFile = dir.resolve(spec.model().file()).normalize();
-        if (!modelFile.startsWith(dir.normalize())) {
-            throw new InvalidModelException("model.file must name a file inside " + dir);
-        }
-        return new ModelDirectory(dir, spec, specJson, candidates(dir, spec, modelFile, graph, cpu));
+        return new Spec(spec, specJson);
     }
 
     private static List<GraphFile> candidates(Path dir, ModelSpec spec, Path modelFile, String choice,

@@ -15,7 +15,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         ModelSpec.Preprocessing.class, ModelSpec.Resize.class, ModelSpec.JpegRoundTrip.class, ModelSpec.Normalization.class, ModelSpec.Output.class,
         ModelSpec.Decision.class, ModelSpec.RuntimeGraph.class, ModelSpec.Requires.class,
         ModelSpec.ExternalData.class, ModelSpec.ChosenBy.class, ModelSpec.Calibration.class,
-        ModelSpec.ExtraOutput.class, ModelSpec.Quality.class })
+        ModelSpec.ExtraOutput.class, ModelSpec.Quality.class, ModelSpec.Member.class, ModelSpec.Cost.class,
+        ModelSpec.Combination.class, ModelSpec.ExtraInput.class, ModelSpec.MetadataField.class })
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelSpec(
         int specVersion,
@@ -30,13 +31,97 @@ public record ModelSpec(
         List<RuntimeGraph> runtimeGraphs,
         Calibration calibration,
         List<ExtraOutput> extraOutputs,
-        Quality quality) {
+        Quality quality,
+        List<Member> members,
+        Combination combination,
+        List<ExtraInput> extraInputs) {
 
     /** A spec without extra outputs and quality overrides. */
     public ModelSpec(int specVersion, String name, String version, Boolean trained, String description, ModelFile model,
             Input input, Output output, Decision decision, List<RuntimeGraph> runtimeGraphs, Calibration calibration) {
         this(specVersion, name, version, trained, description, model, input, output, decision, runtimeGraphs,
                 calibration, null, null);
+    }
+
+    /** A single model's spec (no members, no extra inputs). */
+    public ModelSpec(int specVersion, String name, String version, Boolean trained, String description, ModelFile model,
+            Input input, Output output, Decision decision, List<RuntimeGraph> runtimeGraphs, Calibration calibration,
+            List<ExtraOutput> extraOutputs, Quality quality) {
+        this(specVersion, name, version, trained, description, model, input, output, decision, runtimeGraphs,
+                calibration, extraOutputs, quality, null, null, null);
+    }
+
+    /** specVersion 4: an ensemble lists its members and has no graph of its own. */
+    public boolean isEnsemble() {
+        return members != null && !members.isEmpty();
+    }
+
+    public List<Member> members() {
+        return members == null ? List.of() : members;
+    }
+
+    /** specVersion 4: inputs of the graph besides the image (patient metadata); empty when none. */
+    public List<ExtraInput> extraInputs() {
+        return extraInputs == null ? List.of() : extraInputs;
+    }
+
+    /**
+     * One model of an ensemble (specVersion 4): a version directory as {@code convert} wrote it, below the ensemble's.
+     *
+     * @param specSha256 of the member's model.json, so that a member cannot be swapped unnoticed
+     * @param cost       what one photo costs it, measured at export; the adaptive mode runs the cheapest first
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Member(String name, String dir, Double weight, String specSha256, Cost cost) {
+    }
+
+    /** @param medianMs median run time of one photo (batch 1, no test-time augmentation) on the exporting CPU */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Cost(Double medianMs) {
+    }
+
+    /**
+     * How an ensemble's answer is made from its members' (specVersion 4).
+     *
+     * @param method {@value #WEIGHTED_MEAN}: the members' probabilities, weighted
+     * @param tta    {@value #TTA_NONE} or {@value #TTA_DIHEDRAL8} (each member averages the 8 dihedral views of its input)
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Combination(String method, String tta) {
+        public static final String WEIGHTED_MEAN = "weighted-mean-probability";
+        public static final String TTA_NONE = "none";
+        public static final String TTA_DIHEDRAL8 = "dihedral8";
+
+        public String tta() {
+            return tta == null ? TTA_NONE : tta;
+        }
+    }
+
+    /**
+     * A graph input besides the image (specVersion 4), e.g. patient metadata encoded as model-export's
+     * {@code --metadata isic2020} declares it.
+     *
+     * @param shape [-1, length]
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ExtraInput(String name, String kind, String encoding, String dtype, List<Long> shape,
+            List<MetadataField> fields) {
+        public static final String PATIENT_METADATA = "patient-metadata";
+    }
+
+    /**
+     * One field of an encoded metadata vector. {@code category}: {@code values} maps each allowed value to the number
+     * at {@code index}; {@code number}: value / {@code scale} at {@code index}, between {@code min} and {@code max};
+     * {@code one-hot}: {@code values} lists the allowed values, one column each from {@code index}, and
+     * {@code missingColumn} is set when the field is absent. {@code missing} is the number an absent field encodes to
+     * (category, number).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MetadataField(String name, String kind, Integer index, com.fasterxml.jackson.databind.JsonNode values,
+            Double missing, Double scale, Double min, Double max, Integer missingColumn) {
+        public static final String CATEGORY = "category";
+        public static final String NUMBER = "number";
+        public static final String ONE_HOT = "one-hot";
     }
 
     /** specVersion 2 adds {@code runtimeGraphs} (and {@code sampledSha256}); version 1 files load unchanged. */

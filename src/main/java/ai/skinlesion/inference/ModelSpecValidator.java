@@ -34,36 +34,18 @@ public final class ModelSpecValidator {
 
     public static void validate(ModelSpec spec) {
         List<String> problems = new ArrayList<>();
-        if (spec.specVersion() < 1 || spec.specVersion() > 3) {
-            problems.add("specVersion must be 1, 2 or 3, not " + spec.specVersion());
+        if (spec.specVersion() < 1 || spec.specVersion() > MAX_SPEC_VERSION) {
+            problems.add("specVersion must be 1, 2, 3 or 4, not " + spec.specVersion());
         }
         require(spec.name(), "name", problems);
         require(spec.version(), "version", problems);
         if (spec.trained() == null) {
             problems.add("trained is missing (true or false)");
         }
-        if (spec.model() == null) {
-            problems.add("model is missing");
+        if (spec.isEnsemble()) {
+            validateEnsemble(spec, problems);
         } else {
-            require(spec.model().file(), "model.file", problems);
-            if (spec.model().sha256() == null || !spec.model().sha256().matches(HEX64)) {
-                problems.add("model.sha256 must be 64 lower-case hex digits");
-            }
-            if (spec.model().sampledSha256() != null && !spec.model().sampledSha256().matches(HEX64)) {
-                problems.add("model.sampledSha256 must be 64 lower-case hex digits");
-            }
-        }
-        validateRuntimeGraphs(spec, problems);
-        validateExtraOutputs(spec, problems);
-        validateQuality(spec.quality(), problems);
-        validateInput(spec.input(), problems);
-        if (spec.output() == null) {
-            problems.add("output is missing");
-        } else {
-            require(spec.output().name(), "output.name", problems);
-            if (!"sigmoid-in-graph".equals(spec.output().activation())) {
-                problems.add("output.activation must be \"sigmoid-in-graph\", not " + quoted(spec.output().activation()));
-            }
+            validateSingleModel(spec, problems);
         }
         if (spec.decision() == null) {
             problems.add("decision is missing");
@@ -79,6 +61,204 @@ public final class ModelSpecValidator {
         if (!problems.isEmpty()) {
             throw new InvalidModelException("model.json of " + quoted(spec.name()) + " cannot be served: "
                     + String.join("; ", problems));
+        }
+    }
+
+    public static final int MAX_SPEC_VERSION = 4;
+    static final java.util.regex.Pattern MEMBER_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    static final Set<String> TTA = Set.of(ModelSpec.Combination.TTA_NONE, ModelSpec.Combination.TTA_DIHEDRAL8);
+    static final Set<String> METADATA_FIELD_KINDS = Set.of(ModelSpec.MetadataField.CATEGORY,
+            ModelSpec.MetadataField.NUMBER, ModelSpec.MetadataField.ONE_HOT);
+
+    private static void validateSingleModel(ModelSpec spec, List<String> problems) {
+        if (spec.combination() != null) {
+            problems.add("combination is for an ensemble, which lists its members");
+        }
+        if (spec.model() == null) {
+            problems.add("model is missing");
+        } else {
+            require(spec.model().file(), "model.file", problems);
+            if (spec.model().sha256() == null || !spec.model().sha256().matches(HEX64)) {
+                problems.add("model.sha256 must be 64 lower-case hex digits");
+            }
+            if (spec.model().sampledSha256() != null && !spec.model().sampledSha256().matches(HEX64)) {
+                problems.add("model.sampledSha256 must be 64 lower-case hex digits");
+            }
+        }
+        validateRuntimeGraphs(spec, problems);
+        validateExtraOutputs(spec, problems);
+        validateExtraInputs(spec, problems);
+        validateQuality(spec.quality(), problems);
+        validateInput(spec.input(), problems);
+        if (spec.output() == null) {
+            problems.add("output is missing");
+        } else {
+            require(spec.output().name(), "output.name", problems);
+            if (!"sigmoid-in-graph".equals(spec.output().activation())) {
+                problems.add("output.activation must be \"sigmoid-in-graph\", not " + quoted(spec.output().activation()));
+            }
+        }
+    }
+
+    /**
+     * An ensemble (specVersion 4) has members instead of a graph; each member's own model.json is checked when it is
+     * loaded.
+     */
+    private static void validateEnsemble(ModelSpec spec, List<String> problems) {
+        if (spec.specVersion() < 4) {
+            problems.add("members needs specVersion 4");
+        }
+        if (spec.model() != null || spec.input() != null || !spec.runtimeGraphs().isEmpty()) {
+            problems.add("an ensemble has no model, input or runtimeGraphs of its own: its members have them");
+        }
+        Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < spec.members().size(); i++) {
+            ModelSpec.Member m = spec.members().get(i);
+            String at = "members[" + i + "].";
+            if (m.name() == null || !MEMBER_NAME.matcher(m.name()).matches()) {
+                problems.add(at + "name must match " + MEMBER_NAME.pattern() + ", not " + quoted(m.name()));
+            } else if (!names.add(m.name())) {
+                problems.add(at + "name " + quoted(m.name()) + " is used twice");
+            }
+            if (m.dir() == null || m.dir().isBlank() || m.dir().startsWith("/") || m.dir().contains("..")
+                    || m.dir().contains("\\")) {
+                problems.add(at + "dir must name a directory inside the ensemble's, not " + quoted(m.dir()));
+            }
+            if (m.weight() != null && !(m.weight() > 0 && Double.isFinite(m.weight()))) {
+                problems.add(at + "weight must be a positive number, not " + m.weight());
+            }
+            if (m.specSha256() == null || !m.specSha256().matches(HEX64)) {
+                problems.add(at + "specSha256 must be 64 lower-case hex digits");
+            }
+            if (m.cost() != null && m.cost().medianMs() != null && !(m.cost().medianMs() >= 0)) {
+                problems.add(at + "cost.medianMs must be a number of at least 0");
+            }
+        }
+        ModelSpec.Combination c = spec.combination();
+        if (c == null) {
+            problems.add("combination is missing");
+        } else {
+            expect("combination.method", c.method(), ModelSpec.Combination.WEIGHTED_MEAN, problems);
+            if (!TTA.contains(c.tta())) {
+                problems.add("combination.tta must be one of " + new TreeSet<>(TTA) + ", not " + quoted(c.tta()));
+            }
+        }
+        validateQuality(spec.quality(), problems);
+    }
+
+    /** Patient metadata must be encodable from the declaration alone; other kinds of extra input cannot be fed. */
+    private static void validateExtraInputs(ModelSpec spec, List<String> problems) {
+        List<ModelSpec.ExtraInput> extra = spec.extraInputs();
+        if (extra.isEmpty()) {
+            return;
+        }
+        if (spec.specVersion() < 4) {
+            problems.add("extraInputs needs specVersion 4");
+        }
+        if (extra.size() > 1) {
+            problems.add("extraInputs: this service feeds at most one extra input (patient metadata), not " + extra.size());
+        }
+        for (int i = 0; i < extra.size(); i++) {
+            ModelSpec.ExtraInput in = extra.get(i);
+            String at = "extraInputs[" + i + "].";
+            require(in.name(), at + "name", problems);
+            expect(at + "kind", in.kind(), ModelSpec.ExtraInput.PATIENT_METADATA, problems);
+            expect(at + "dtype", in.dtype(), "float32", problems);
+            if (in.name() != null && spec.input() != null && in.name().equals(spec.input().name())) {
+                problems.add(at + "name must differ from input.name");
+            }
+            if (in.shape() == null || in.shape().size() != 2 || in.shape().get(1) == null || in.shape().get(1) < 1
+                    || in.shape().get(1) > 4096) {
+                problems.add(at + "shape must be [-1, length] with length in 1..4096, not " + in.shape());
+                continue;
+            }
+            long length = in.shape().get(1);
+            if (in.fields() == null || in.fields().isEmpty()) {
+                problems.add(at + "fields is missing");
+                continue;
+            }
+            boolean[] covered = new boolean[(int) length];
+            Set<String> fieldNames = new java.util.HashSet<>();
+            for (int f = 0; f < in.fields().size(); f++) {
+                validateMetadataField(in.fields().get(f), at + "fields[" + f + "].", covered, fieldNames, problems);
+            }
+            for (int col = 0; col < covered.length; col++) {
+                if (!covered[col]) {
+                    problems.add(at + "fields leave column " + col + " of the " + length + " without a field");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void validateMetadataField(ModelSpec.MetadataField f, String at, boolean[] covered,
+            Set<String> names, List<String> problems) {
+        if (f.name() == null || !f.name().matches("[a-z][a-z0-9_]{0,31}")) {
+            problems.add(at + "name must be a lower-case word, not " + quoted(f.name()));
+        } else if (!names.add(f.name())) {
+            problems.add(at + "name " + quoted(f.name()) + " is used twice");
+        }
+        if (!METADATA_FIELD_KINDS.contains(f.kind())) {
+            problems.add(at + "kind must be one of " + new TreeSet<>(METADATA_FIELD_KINDS) + ", not " + quoted(f.kind()));
+            return;
+        }
+        List<Integer> columns = new ArrayList<>();
+        if (f.index() == null) {
+            problems.add(at + "index is missing");
+            return;
+        }
+        switch (f.kind()) {
+            case ModelSpec.MetadataField.CATEGORY -> {
+                if (f.values() == null || !f.values().isObject() || f.values().isEmpty()) {
+                    problems.add(at + "values must map each allowed value to its number");
+                } else {
+                    f.values().fields().forEachRemaining(e -> {
+                        if (!e.getValue().isNumber()) {
+                            problems.add(at + "values." + e.getKey() + " must be a number");
+                        }
+                    });
+                }
+                if (f.missing() == null) {
+                    problems.add(at + "missing is missing (the number an absent value encodes to)");
+                }
+                columns.add(f.index());
+            }
+            case ModelSpec.MetadataField.NUMBER -> {
+                if (f.scale() == null || !(f.scale() > 0)) {
+                    problems.add(at + "scale must be a positive number");
+                }
+                if (f.min() == null || f.max() == null || !(f.min() <= f.max())) {
+                    problems.add(at + "min and max must be numbers, min at most max");
+                }
+                if (f.missing() == null) {
+                    problems.add(at + "missing is missing (the number an absent value encodes to)");
+                }
+                columns.add(f.index());
+            }
+            default -> {
+                if (f.values() == null || !f.values().isArray() || f.values().isEmpty()) {
+                    problems.add(at + "values must list the allowed values, one column each");
+                    return;
+                }
+                for (int k = 0; k < f.values().size(); k++) {
+                    if (!f.values().get(k).isTextual()) {
+                        problems.add(at + "values[" + k + "] must be a string");
+                    }
+                    columns.add(f.index() + k);
+                }
+                if (f.missingColumn() != null) {
+                    columns.add(f.missingColumn());
+                }
+            }
+        }
+        for (int col : columns) {
+            if (col < 0 || col >= covered.length) {
+                problems.add(at + "column " + col + " lies outside the vector of " + covered.length);
+            } else if (covered[col]) {
+                problems.add(at + "column " + col + " is already another field's");
+            } else {
+                covered[col] = true;
+            }
         }
     }
 

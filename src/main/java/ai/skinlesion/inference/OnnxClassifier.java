@@ -111,9 +111,24 @@ public final class OnnxClassifier implements AutoCloseable {
             throw new InvalidModelException("the graph has no input named \"" + spec.input().name() + "\"; it has "
                     + inputs.keySet());
         }
-        if (inputs.size() != 1) {
+        java.util.Set<String> fed = new java.util.TreeSet<>();
+        fed.add(spec.input().name());
+        for (ModelSpec.ExtraInput extra : spec.extraInputs()) {
+            fed.add(extra.name());
+            NodeInfo info = inputs.get(extra.name());
+            if (info == null) {
+                throw new InvalidModelException("model.json declares the input \"" + extra.name()
+                        + "\" but the graph has only " + inputs.keySet());
+            }
+            long[] extraShape = ((TensorInfo) info.getInfo()).getShape();
+            if (extraShape.length != 2 || (extraShape[1] > 0 && extraShape[1] != extra.shape().get(1))) {
+                throw new InvalidModelException("the graph's input \"" + extra.name() + "\" has shape "
+                        + java.util.Arrays.toString(extraShape) + ", not the spec's " + extra.shape());
+            }
+        }
+        if (!inputs.keySet().equals(fed)) {
             throw new InvalidModelException("the graph has inputs " + inputs.keySet()
-                    + " but this service feeds only \"" + spec.input().name() + "\"");
+                    + " but this service feeds only " + fed + " (as model.json declares them)");
         }
         long[] shape = ((TensorInfo) input.getInfo()).getShape();
         for (int axis = 1; axis < shape.length; axis++) {
@@ -144,15 +159,12 @@ public final class OnnxClassifier implements AutoCloseable {
      * outputs (the class activation map) need.
      */
     public float predict(FloatBuffer image) throws OrtException {
-        return run(image, false).probability();
+        return run(image, 1, null, false).probabilities()[0];
     }
 
     /** The probability and the class activation map from one run; see {@link #hasClassActivationMap()}. */
     public Output predictWithMap(FloatBuffer image) throws OrtException {
-        if (cam.isEmpty()) {
-            throw new IllegalStateException("the graph " + graph.name() + " has no class activation map");
-        }
-        return run(image, true);
+        return run(image, 1, null, true);
     }
 
     /** Whether {@link #predictWithMap} can be called: the spec declares the map and the opened graph has it. */
@@ -160,37 +172,98 @@ public final class OnnxClassifier implements AutoCloseable {
         return cam.isPresent();
     }
 
+    /** Whether the graph takes patient metadata beside the image (model.json {@code extraInputs}). */
+    public boolean takesMetadata() {
+        return !spec.extraInputs().isEmpty();
+    }
+
     /** Sessions run so far (each photo classified, and a full warm-up): lets tests prove a path runs none. */
     public long runs() {
         return runs.get();
     }
 
-    /** @param map the class activation map, null when not requested */
-    public record Output(float probability, ClassActivationMap map) {
+    /**
+     * @param probabilities one per image of the batch
+     * @param maps          the class activation map of each image; null when not requested
+     */
+    public record Output(float[] probabilities, ClassActivationMap[] maps) {
+
+        public float probability() {
+            return probabilities[0];
+        }
+
+        public ClassActivationMap map() {
+            return maps == null ? null : maps[0];
+        }
     }
 
-    private Output run(FloatBuffer image, boolean withMap) throws OrtException {
-        image.rewind();
-        Set<String> wanted = withMap ? Set.of(spec.output().name(), cam.get().name()) : probabilityOnly;
-        runs.incrementAndGet();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, image, singleImageShape);
-                OrtSession.Result result = session.run(Map.of(spec.input().name(), tensor), wanted)) {
-            OnnxTensor output = (OnnxTensor) result.get(spec.output().name()).orElseThrow();
-            float probability = output.getFloatBuffer().get(0);
-            if (!withMap) {
-                return new Output(probability, null);
-            }
-            OnnxTensor map = (OnnxTensor) result.get(cam.get().name()).orElseThrow();
-            long[] shape = map.getInfo().getShape();
-            if (shape.length != 3 || shape[0] != 1) {
-                throw new InvalidModelException("the class activation map has shape " + java.util.Arrays.toString(shape)
-                        + ", not [1, rows, columns]");
-            }
-            FloatBuffer values = map.getFloatBuffer();
-            float[] copy = new float[values.remaining()];
-            values.get(copy);
-            return new Output(probability, new ClassActivationMap(copy, (int) shape[1], (int) shape[2]));
+    /**
+     * Runs the graph once on {@code batch} images laid out one after the other in {@code images} (test-time
+     * augmentation's views go as one batch).
+     *
+     * @param metadata the encoded patient metadata, given to each image of the batch; null when the model takes none
+     */
+    public Output run(FloatBuffer images, int batch, float[] metadata, boolean withMap) throws OrtException {
+        if (withMap && cam.isEmpty()) {
+            throw new IllegalStateException("the graph " + graph.name() + " has no class activation map");
         }
+        if (takesMetadata() != (metadata != null)) {
+            throw new IllegalStateException(takesMetadata() ? "this graph needs its metadata input"
+                    : "this graph takes no metadata");
+        }
+        images.rewind();
+        Set<String> wanted = withMap ? Set.of(spec.output().name(), cam.get().name()) : probabilityOnly;
+        long[] shape = singleImageShape.clone();
+        shape[0] = batch;
+        runs.incrementAndGet();
+        OnnxTensor extra = null;
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, images, shape)) {
+            Map<String, OnnxTensor> feed = new java.util.HashMap<>();
+            feed.put(spec.input().name(), tensor);
+            if (metadata != null) {
+                FloatBuffer rows = FloatBuffer.allocate(batch * metadata.length);
+                for (int i = 0; i < batch; i++) {
+                    rows.put(metadata);
+                }
+                rows.rewind();
+                extra = OnnxTensor.createTensor(env, rows, new long[] { batch, metadata.length });
+                feed.put(spec.extraInputs().get(0).name(), extra);
+            }
+            try (OrtSession.Result result = session.run(feed, wanted)) {
+                OnnxTensor output = (OnnxTensor) result.get(spec.output().name()).orElseThrow();
+                FloatBuffer values = output.getFloatBuffer();
+                if (values.remaining() != batch) {
+                    throw new InvalidModelException("the graph answered " + values.remaining() + " probabilities for "
+                            + batch + " images");
+                }
+                float[] probabilities = new float[batch];
+                values.get(probabilities);
+                return new Output(probabilities, withMap ? maps((OnnxTensor) result.get(cam.get().name()).orElseThrow(),
+                        batch) : null);
+            }
+        } finally {
+            if (extra != null) {
+                extra.close();
+            }
+        }
+    }
+
+    private static ClassActivationMap[] maps(OnnxTensor map, int batch) throws OrtException {
+        long[] shape = map.getInfo().getShape();
+        if (shape.length != 3 || shape[0] != batch) {
+            throw new InvalidModelException("the class activation map has shape " + java.util.Arrays.toString(shape)
+                    + ", not [" + batch + ", rows, columns]");
+        }
+        int rows = (int) shape[1];
+        int columns = (int) shape[2];
+        FloatBuffer values = map.getFloatBuffer();
+        ClassActivationMap[] maps = new ClassActivationMap[batch];
+        for (int i = 0; i < batch; i++) {
+            float[] copy = new float[rows * columns];
+            values.get(copy);
+            maps[i] = new ClassActivationMap(copy, rows, columns);
+        }
+        return maps;
     }
 
     @Override

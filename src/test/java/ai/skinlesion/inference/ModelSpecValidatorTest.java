@@ -82,8 +82,8 @@ class ModelSpecValidatorTest {
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 1, List.of(graph)))).getMessage();
         assertTrue(m.contains("runtimeGraphs"), m);
         m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
-                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 4, List.of()))).getMessage();
-        assertTrue(m.contains("specVersion must be 1, 2 or 3"), m);
+                spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 5, List.of()))).getMessage();
+        assertTrue(m.contains("specVersion must be 1, 2, 3 or 4"), m);
     }
 
     @Test
@@ -216,5 +216,86 @@ class ModelSpecValidatorTest {
                 spec(choice("tensorflow", "bicubic", false, null, null, "uint8"), "NHWC", 0.5, 3, List.of())))
                 .getMessage();
         assertTrue(m.contains("resize.antialias must be true for TensorFlow's bicubic"), m);
+    }
+
+    // specVersion 4: ensembles and patient metadata, as JSON the way model-export writes it
+
+    static final String HEX = "a".repeat(64);
+
+    static ModelSpec parse(String json) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readValue(json.replace('\'', '"'), ModelSpec.class);
+    }
+
+    static String ensemble(String members, String combination) {
+        return "{'specVersion': 4, 'name': 'e', 'version': '1', 'trained': false, 'members': [" + members + "],"
+                + " 'combination': " + combination + ","
+                + " 'decision': {'threshold': 0.5, 'positiveLabel': 'malignant', 'negativeLabel': 'benign'}}";
+    }
+
+    static String member(String name, String dir, double weight) {
+        return "{'name': '" + name + "', 'dir': '" + dir + "', 'weight': " + weight + ", 'specSha256': '" + HEX + "'}";
+    }
+
+    @Test
+    void acceptsAnEnsembleWithoutAGraphOfItsOwn() throws Exception {
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(parse(ensemble(member("a", "members/a", 1) + ","
+                + member("b-2", "members/b", 0.5), "{'method': 'weighted-mean-probability', 'tta': 'dihedral8'}"))));
+    }
+
+    @Test
+    void namesEveryWrongEnsembleField() throws Exception {
+        String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(parse(ensemble(
+                member("A b", "../outside", -1) + "," + member("a", "/abs", 1) + "," + member("a", "members/x", 1),
+                "{'method': 'median', 'tta': 'five-crop'}")))).getMessage();
+        for (String part : new String[] { "members[0].name", "members[0].dir", "members[0].weight", "members[1].dir",
+                "members[2].name \"a\" is used twice", "combination.method", "combination.tta" }) {
+            assertTrue(m.contains(part), part + " in " + m);
+        }
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(parse(ensemble(
+                member("a", "members/a", 1), "{'method': 'weighted-mean-probability'}").replace("'specVersion': 4",
+                        "'specVersion': 3")))).getMessage();
+        assertTrue(m.contains("members needs specVersion 4"), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(parse(
+                ensemble(member("a", "members/a", 1), "null")))).getMessage();
+        assertTrue(m.contains("combination is missing"), m);
+    }
+
+    static final String ISIC_FIELDS = "[{'name': 'sex', 'kind': 'category', 'index': 0, 'values': {'male': 1.0,"
+            + " 'female': 0.0}, 'missing': -1.0}, {'name': 'age', 'kind': 'number', 'index': 1, 'scale': 90.0, 'min': 0,"
+            + " 'max': 120, 'missing': 0.0}, {'name': 'site', 'kind': 'one-hot', 'index': 2, 'values': ['head/neck',"
+            + " 'upper extremity', 'lower extremity', 'torso', 'palms/soles', 'oral/genital'], 'missingColumn': 8}]";
+
+    static ModelSpec withMetadata(int version, long length, String fields) throws Exception {
+        ModelSpec base = spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, version, List.of());
+        List<ModelSpec.ExtraInput> extra = List.of(new ModelSpec.ExtraInput("metadata", "patient-metadata", "isic2020",
+                "float32", List.of(-1L, length), List.of(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readValue(fields.replace('\'', '"'), ModelSpec.MetadataField[].class))));
+        return new ModelSpec(version, base.name(), base.version(), base.trained(), base.description(), base.model(),
+                base.input(), base.output(), base.decision(), base.runtimeGraphs(), null, null, null, null, null, extra);
+    }
+
+    @Test
+    void acceptsTheIsic2020Declaration() {
+        assertDoesNotThrow(() -> ModelSpecValidator.validate(withMetadata(4, 9, ISIC_FIELDS)));
+    }
+
+    @Test
+    void refusesMetadataThatCannotBeEncoded() throws Exception {
+        String m = assertThrows(InvalidModelException.class,
+                () -> ModelSpecValidator.validate(withMetadata(3, 9, ISIC_FIELDS))).getMessage();
+        assertTrue(m.contains("extraInputs needs specVersion 4"), m);
+        m = assertThrows(InvalidModelException.class,
+                () -> ModelSpecValidator.validate(withMetadata(4, 10, ISIC_FIELDS))).getMessage();
+        assertTrue(m.contains("leave column 9"), m);
+        m = assertThrows(InvalidModelException.class,
+                () -> ModelSpecValidator.validate(withMetadata(4, 8, ISIC_FIELDS))).getMessage();
+        assertTrue(m.contains("column 8 lies outside"), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(withMetadata(4, 9,
+                ISIC_FIELDS.replace("'missingColumn': 8", "'missingColumn': 1").replace("'kind': 'number'",
+                        "'kind': 'free-text'")))).getMessage();
+        assertTrue(m.contains("fields[1].kind"), m);
+        m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(withMetadata(4, 9,
+                ISIC_FIELDS.replace("'missing': -1.0", "'missingx': 0")))).getMessage();
+        assertTrue(m.contains("fields[0].missing is missing"), m);
     }
 }
