@@ -23,8 +23,41 @@ final class Examples {
               "disclaimer": "Not a diagnosis: ...",
               "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion.",
               "quality": {"problems": [], "advice": [], "sharpness": 31.6, "brightness": 120.4, "darkShare": 0.0,
-                          "brightShare": 0.0, "contrast": 0.21}
+                          "brightShare": 0.0, "contrast": 0.21},
+              "requiresReview": false,
+              "review": {"reasons": [], "band": 0.1, "maxSpread": 0.3}
             }""";
+
+    /** An ensemble of two folds with test-time augmentation, given patient metadata. */
+    static final String ENSEMBLE_PREDICTION = """
+            {
+              "malignantProbability": 0.4412,
+              "calibrated": false,
+              "label": "benign",
+              "threshold": 0.5,
+              "model": {"name": "b4-b3-folds", "version": "1", "sha256": "51d0...", "trained": true},
+              "image": {"format": "image/jpeg", "width": 4032, "height": 3024, "exifOrientation": 6,
+                        "crop": {"left": 1260, "top": 756, "size": 1512}},
+              "timingsMs": {"decode": 40.8, "preprocess": 22.5, "inference": 1630.2, "total": 1694.1},
+              "disclaimer": "Not a diagnosis: ...",
+              "quality": {"problems": [], "advice": [], "sharpness": 31.6, "brightness": 120.4, "darkShare": 0.0,
+                          "brightShare": 0.0, "contrast": 0.21},
+              "requiresReview": true,
+              "review": {"reasons": ["near-threshold", "members-disagree"], "band": 0.1, "maxSpread": 0.3},
+              "members": [{"name": "b4-384-fold0", "probability": 0.2901, "weight": 1.0, "ran": true},
+                          {"name": "b3-256-fold1", "probability": 0.5923, "weight": 1.0, "ran": true}],
+              "spread": 0.3022,
+              "combination": {"tta": "dihedral8", "mode": "full", "escalated": true},
+              "metadata": {"used": true, "sex": "female", "age": 55, "site": "torso", "missing": [],
+                           "note": "Given to b4-384-fold0, b3-256-fold1; fields not sent were encoded as missing."}
+            }""";
+
+    static final String INVALID_METADATA = """
+            {"type": "urn:problem-type:melanoma:invalid-metadata", "title": "The patient metadata cannot be used",
+             "status": 422,
+             "detail": "\\"site\\" must be one of [head/neck, upper extremity, lower extremity, torso, palms/soles, oral/genital], not \\"back\\" (leave it out when it is not known).",
+             "field": "site",
+             "allowed": ["head/neck", "upper extremity", "lower extremity", "torso", "palms/soles", "oral/genital"]}""";
 
     static final String QUALITY = """
             {

@@ -73,7 +73,8 @@ public class PredictionResource {
             @Content(mediaType = "image/png", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")) })
     @APIResponse(responseCode = "200", description = "The prediction",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictionResponse.class),
-                    examples = @ExampleObject(name = "benign", value = Examples.PREDICTION)))
+                    examples = { @ExampleObject(name = "benign", value = Examples.PREDICTION),
+                            @ExampleObject(name = "ensemble", value = Examples.ENSEMBLE_PREDICTION) }))
     @APIResponse(responseCode = "400", description = "Empty body; an unknown include value; include=heatmap with a model"
             + " without a class activation map", content = @Content(mediaType = Problem.MEDIA_TYPE))
     @APIResponse(responseCode = "413", description = "Too many bytes", content = @Content(mediaType = Problem.MEDIA_TYPE,
@@ -86,6 +87,7 @@ public class PredictionResource {
             + " not an image, corrupt, too many pixels, too small, or too slow to decode; or, with melanoma.quality.refuse on, failing the quality check (poor-quality)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, examples = {
                     @ExampleObject(name = "bomb", value = Examples.TOO_MANY_PIXELS),
+                    @ExampleObject(name = "wrong metadata", value = Examples.INVALID_METADATA),
                     @ExampleObject(name = "poor quality", value = Examples.POOR_QUALITY) }))
     @APIResponse(responseCode = "429", description = "Too many photos waiting to be decoded; retry after the Retry-After seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE))

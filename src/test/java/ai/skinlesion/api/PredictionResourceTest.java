@@ -135,4 +135,46 @@ class PredictionResourceTest {
         org.junit.jupiter.api.Assertions.assertTrue(doc.asString().contains("urn:problem-type:melanoma:too-many-pixels"),
                 "problem examples are documented");
     }
+
+    /**
+     * The demo takes no metadata: what was sent is checked all the same (so that a typo is caught whatever model is
+     * deployed) and the answer says it was ignored; without metadata sent there is no metadata field at all.
+     */
+    @Test
+    void metadataSentToAModelWithoutItIsCheckedThenIgnored() {
+        Response withMetadata = given().contentType("image/jpeg").body(TestData.bytes(PHOTO))
+                .queryParam("sex", "female").queryParam("age", "55")
+                .when().post("/v1/predictions").then().statusCode(200)
+                .body("metadata.used", equalTo(false))
+                .body("metadata.sex", equalTo("female"))
+                .body("metadata.age", equalTo(55))
+                .body("metadata.note", containsString("ignored"))
+                .extract().response();
+        Response without = given().contentType("image/jpeg").body(TestData.bytes(PHOTO))
+                .when().post("/v1/predictions").then().statusCode(200)
+                .body("$", not(hasKey("metadata")))
+                .body("$", not(hasKey("members")))
+                .body("$", not(hasKey("spread")))
+                .extract().response();
+        assertEquals(without.jsonPath().getDouble("malignantProbability"),
+                withMetadata.jsonPath().getDouble("malignantProbability"), 0.0);
+        given().contentType("image/jpeg").body(TestData.bytes(PHOTO)).queryParam("site", "elbow")
+                .when().post("/v1/predictions").then().statusCode(422)
+                .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata"))
+                .body("field", equalTo("site"));
+    }
+
+    /** A single model answers requiresReview from its distance to the threshold alone (melanoma.review.band 0.1). */
+    @Test
+    void everyAnswerSaysWhetherItNeedsReview() {
+        Response r = given().contentType("image/jpeg").body(TestData.bytes(PHOTO))
+                .when().post("/v1/predictions").then().statusCode(200)
+                .body("review.band", equalTo(0.1f))
+                .body("review.maxSpread", equalTo(0.3f))
+                .extract().response();
+        double p = r.jsonPath().getDouble("malignantProbability");
+        boolean near = Math.abs(p - 0.5) <= 0.1;
+        assertEquals(near, r.jsonPath().getBoolean("requiresReview"));
+        assertEquals(near ? java.util.List.of("near-threshold") : java.util.List.of(), r.jsonPath().getList("review.reasons"));
+    }
 }
