@@ -52,7 +52,9 @@ class StartupFailureIT {
         /** A truncated model.onnx whose sha256 model.json records: the hash passes, ONNX Runtime cannot parse it. */
         CORRUPT_GRAPH("ONNX Runtime cannot load "),
         UNSUPPORTED_SPEC_VERSION("specVersion must be "),
-        MISSING_FIELD("output is missing");
+        MISSING_FIELD("output is missing"),
+        /** An ensemble whose member's model.json was edited after the ensemble pinned it. */
+        ENSEMBLE_MEMBER_CHANGED("member tiny96-fold1 of the ensemble: ");
 
         final String cause;
 
@@ -68,6 +70,22 @@ class StartupFailureIT {
             return dir;
         }
         Files.createDirectories(dir);
+        if (broken == Broken.ENSEMBLE_MEMBER_CHANGED) {
+            Path ensemble = Path.of("src/test/resources/models/ensemble-tiny/1").toAbsolutePath();
+            Files.copy(ensemble.resolve("model.json"), dir.resolve("model.json"));
+            Files.createDirectories(dir.resolve("members"));
+            Files.createSymbolicLink(dir.resolve("members/tiny64-fold0"), ensemble.resolve("members/tiny64-fold0"));
+            Path member = Files.createDirectories(dir.resolve("members/tiny96-fold1"));
+            try (var files = Files.list(ensemble.resolve("members/tiny96-fold1"))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.createSymbolicLink(member.resolve(f.getFileName()), f);
+                }
+            }
+            Files.delete(member.resolve("model.json"));
+            Files.writeString(member.resolve("model.json"), Files.readString(
+                    ensemble.resolve("members/tiny96-fold1/model.json")).replace("\"threshold\": 0.5", "\"threshold\": 0.45"));
+            return dir;
+        }
         ObjectNode spec = (ObjectNode) JSON.readTree(DEMO.resolve("model.json").toFile());
         spec.putArray("runtimeGraphs"); // model.onnx only: one file to break
         ObjectNode model = (ObjectNode) spec.get("model");
