@@ -16,8 +16,15 @@ public record PatientMetadata(Map<String, String> values) {
 
     public static final PatientMetadata NONE = new PatientMetadata(Map.of());
 
+    /** A blank value is a field not given (what an HTML form sends for an empty input). */
     public PatientMetadata {
-        values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        Map<String, String> given = new LinkedHashMap<>();
+        values.forEach((field, value) -> {
+            if (value != null && !value.isBlank()) {
+                given.put(field, value);
+            }
+        });
+        values = Collections.unmodifiableMap(given);
     }
 
     public boolean isEmpty() {
