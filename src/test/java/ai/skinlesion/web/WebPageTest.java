@@ -113,15 +113,7 @@ class WebPageTest {
         assertTrue(byId("model").getText().contains(api.getString("model.name") + " version " + api.getString("model.version")));
 
         // The outline is the server's crop, scaled to the preview.
-        WebElement crop = byId("crop");
-        assertTrue(crop.isDisplayed(), "the crop outline is shown");
-        Rectangle img = byId("preview-img").getRect();
-        Rectangle box = crop.getRect();
-        double scale = img.getWidth() / (double) api.getInt("image.width");
-        assertEquals(api.getInt("image.crop.left") * scale, box.getX() - img.getX(), 1.5);
-        assertEquals(api.getInt("image.crop.top") * scale, box.getY() - img.getY(), 1.5);
-        assertEquals(api.getInt("image.crop.size") * scale, box.getWidth(), 1.5);
-        assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5);
+        assertOutlineIsTheCrop(api);
         assertTrue(byId("crop-view").isDisplayed());
 
 
@@ -205,16 +197,76 @@ class WebPageTest {
         assertNoPageErrors();
     }
 
-    /** The browser turns the preview as the service turned the photo, so the outline sits where it should. */
+    /**
+     * The browser turns the preview as the service turned the photo (stored 450 × 600, orientation 6: displayed
+     * 600 × 450), and the outline sits on the answer's crop of the turned photo: its position, and its content,
+     * which is the model's own input square (include=input) and not that square turned.
+     */
     @Test
     void theOutlineFollowsTheExifOrientation() throws IOException {
-        assertEquals("result", upload("exif-orientation/dermoscopy_orientation_6.jpg"));
+        String photo = "exif-orientation/dermoscopy_orientation_6.jpg";
+        assertEquals("result", upload(photo));
         assertTrue(byId("photo-facts").getText().equals("600 × 450 pixels, JPEG, EXIF orientation 6 applied"),
                 byId("photo-facts").getText());
         assertEquals(List.of(600L, 450L), browser.executeScript(
                 "const img = document.getElementById('preview-img'); return [img.naturalWidth, img.naturalHeight]"));
-        assertTrue(byId("crop").isDisplayed());
         assertFalse(byId("notice").isDisplayed(), "sent as it is");
+
+        JsonPath api = new JsonPath(given().contentType("image/jpeg").body(TestData.bytes(photo))
+                .when().post("/v1/predictions").then().statusCode(200).extract().asString());
+        assertEquals(List.of(600, 450, 187, 112, 225), List.of(api.getInt("image.width"), api.getInt("image.height"),
+                api.getInt("image.crop.left"), api.getInt("image.crop.top"), api.getInt("image.crop.size")),
+                "the service's crop of the turned photo: 50 % of 450 = 225, centred");
+        assertOutlineIsTheCrop(api);
+
+        // The browser's cut under the outline against the model's input, as it is and turned a quarter: the
+        // right square is close to the first and far from the second.
+        @SuppressWarnings("unchecked")
+        List<Number> differences = (List<Number>) browser.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const side = 96;
+                const levels = (source, quarterTurns) => {
+                  const canvas = document.createElement('canvas');
+                  canvas.width = side;
+                  canvas.height = side;
+                  const g = canvas.getContext('2d');
+                  g.translate(side / 2, side / 2);
+                  g.rotate(quarterTurns * Math.PI / 2);
+                  g.drawImage(source, -side / 2, -side / 2, side, side);
+                  return g.getImageData(0, 0, side, side).data;
+                };
+                const meanAbs = (a, b) => {
+                  let sum = 0;
+                  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
+                  return sum / (a.length / 4 * 3);
+                };
+                const model = new Image();
+                model.onload = () => {
+                  const cut = levels(document.getElementById('crop-view'), 0);
+                  done([meanAbs(cut, levels(model, 0)), meanAbs(cut, levels(model, 1))]);
+                };
+                model.onerror = () => done([-1, -1]);
+                model.src = document.getElementById('model-input').getAttribute('src');
+                """);
+        double asIs = differences.get(0).doubleValue();
+        double turned = differences.get(1).doubleValue();
+        System.out.printf("outlined square vs the model's input: %.2f levels; vs it turned a quarter: %.2f%n", asIs, turned);
+        assertTrue(asIs >= 0 && asIs < 8, () -> "the outlined square shows the model's input: mean difference " + asIs);
+        assertTrue(asIs * 2 < turned, () -> "and not a turned copy of it: " + asIs + " vs " + turned + " levels");
+    }
+
+    /** The outline over the preview is the answer's crop (displayed coordinates), scaled to the shown photo. */
+    private static void assertOutlineIsTheCrop(JsonPath api) {
+        WebElement crop = byId("crop");
+        assertTrue(crop.isDisplayed(), "the crop outline is shown");
+        Rectangle img = byId("preview-img").getRect();
+        Rectangle box = crop.getRect();
+        double scale = img.getWidth() / (double) api.getInt("image.width");
+        assertEquals(api.getInt("image.height") * scale, img.getHeight(), 1.5, "the preview has the answer's shape");
+        assertEquals(api.getInt("image.crop.left") * scale, box.getX() - img.getX(), 1.5, "outline left");
+        assertEquals(api.getInt("image.crop.top") * scale, box.getY() - img.getY(), 1.5, "outline top");
+        assertEquals(api.getInt("image.crop.size") * scale, box.getWidth(), 1.5, "outline width");
+        assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5, "outline height");
     }
 
     @Test
