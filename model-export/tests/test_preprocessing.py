@@ -7,10 +7,10 @@ import io
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
+from PIL import Image, ImageOps
 
 from melanoma_export.errors import PreprocessingError
-from melanoma_export.preprocessing import (Preprocessing, apply_orientation, crop_box, decode_rgb,
+from melanoma_export.preprocessing import (Preprocessing, apply_orientation, crop_box, decode_rgb, oriented_rgb,
                                            read_exif_orientation, reference_tensor)
 
 
@@ -127,6 +127,25 @@ def test_broken_files_fail_cleanly(testdata):
         assert image.shape[0] * image.shape[1] <= 50_000_000, path.name
 
 
-def test_exif_orientation_read_from_png_and_webp(testdata):
-    assert read_exif_orientation(str(testdata / "formats" / "png-rgba-alpha.png")) in (None, 1, 2, 3, 4, 5, 6, 7, 8)
-    assert read_exif_orientation(str(testdata / "dermoscopy" / "ISIC_0000000.jpg")) in (None, 1)
+@pytest.mark.parametrize("suffix, options", [("png", {}), ("webp", {"lossless": True})])
+def test_exif_orientation_read_from_png_and_webp(tmp_path, suffix, options):
+    """Pillow writes the EXIF (PNG eXIf chunk, WebP EXIF chunk); the reference must turn the photo as Pillow's
+    exif_transpose shows it. Orientation 6 on a 7x5 photo: ignoring it leaves the wrong shape and pixels."""
+    pixels = np.random.default_rng(6).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / f"orientation-6.{suffix}"
+    Image.fromarray(pixels).save(path, exif=exif, **options)  # lossless: the pixels compare exactly
+
+    assert read_exif_orientation(str(path)) == 6
+    ours, info = oriented_rgb(str(path))
+    with Image.open(path) as im:
+        theirs = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    assert theirs.shape == (7, 5, 3)
+    np.testing.assert_array_equal(ours.numpy(), theirs)
+    assert (info["exifOrientation"], info["orientedWidth"], info["orientedHeight"]) == (6, 5, 7)
+
+
+def test_exif_orientation_of_the_test_sets_webp(testdata):
+    # a camera-made WebP whose EXIF chunk says orientation 1 (absent would read as None)
+    assert read_exif_orientation(str(testdata / "formats" / "webp-lossy-exif.webp")) == 1

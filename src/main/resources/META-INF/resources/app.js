@@ -20,6 +20,7 @@
 
   let inFlight = null; // AbortController of the photo being handled
   let previewUrl = null;
+  let lastFile = null; // sent again when the patient details change
 
   // ---------------------------------------------------------------------------------------------- model
   async function loadModel() {
@@ -139,8 +140,10 @@
   }
 
   // ------------------------------------------------------------------------------------------- sending
-  // The raw-body shape: its 413 names the image limit itself (a multipart 413 adds the envelope's allowance).
-  // The Content-Type says JPEG or PNG when the bytes do; anything else is sent as bytes for the service to name.
+  // A multipart form, as the page without JavaScript sends it: the photo in the part "image" and the patient
+  // details the user gave in the fields "age", "sex", "site" (a detail not given is not sent: the service then
+  // uses the model's "missing" encoding). Its 413 names the image limit itself, as the raw body's does. The
+  // photo part's type says JPEG or PNG when the bytes do; anything else is sent as bytes for the service to name.
   // The answer also carries the model's input square (include=input) and, when the model has a class
   // activation map, the heatmap; a deployment whose graph lacks the map says so (400) and is asked again without.
   async function send(blob, format, signal) {
@@ -152,13 +155,33 @@
     return answer;
   }
 
-  async function post(blob, format, signal, include) {
+  // The patient details as [name, value] pairs, only those given, in the API's words (the six ISIC 2020 sites).
+  function patientFields() {
+    const fields = [];
+    const age = $('age').value.trim();
+    if (age !== '') fields.push(['age', age]);
+    for (const name of ['sex', 'site']) {
+      if ($(name).value) fields.push([name, $(name).value]);
+    }
+    return fields;
+  }
+
+  function formBody(blob, format) {
     const type = { JPEG: 'image/jpeg', PNG: 'image/png' }[format] || 'application/octet-stream';
+    const extension = { JPEG: 'jpg', PNG: 'png' }[format] || 'bin';
+    const form = new FormData();
+    form.append('image', new Blob([blob], { type }), `photo.${extension}`);
+    for (const [name, value] of patientFields()) form.append(name, value);
+    return form;
+  }
+
+  async function post(blob, format, signal, include) {
     let response;
     try {
+      // the browser writes the multipart Content-Type with its boundary
       response = await fetch(`v1/predictions?include=${include}`, {
-        method: 'POST', body: blob, signal,
-        headers: { 'Content-Type': type, Accept: 'application/json, application/problem+json' },
+        method: 'POST', body: formBody(blob, format), signal,
+        headers: { Accept: 'application/json, application/problem+json' },
       });
     } catch (e) {
       if (e.name === 'AbortError') throw e;
@@ -174,11 +197,16 @@
 
   async function handle(file) {
     if (!file) return;
+    lastFile = file;
     if (inFlight) inFlight.abort();
     const mine = (inFlight = new AbortController());
     const stillMine = () => inFlight === mine;
     reset();
     $('choose-title').textContent = 'Choose another photo';
+    if (![...$('patient').elements].every((field) => field.checkValidity())) { // a fieldset's own check is always true
+      showError({ status: -1, body: { detail: 'The age must be a whole number of years from 0 to 120, or left empty.' } }, null);
+      return;
+    }
     setState('busy', 'Preparing the photo…');
     try {
       let prepared = await prepare(file, false);
@@ -219,6 +247,11 @@
     $('quality').hidden = true;
     $('model-input-frame').hidden = true;
     $('heatmap-control').hidden = true;
+    $('review').hidden = true;
+    $('members').hidden = true;
+    $('spread').hidden = true;
+    $('combination-row').hidden = true;
+    $('metadata-row').hidden = true;
     $('probability').textContent = '';
     delete $('probability').dataset.value;
     $('notice').hidden = true;
@@ -276,10 +309,109 @@
     showCrop(im);
     showQuality(a.quality);
     showModelInput(a);
+    const review = showReview(a);
+    showMembers(a);
+    showCombination(a.combination);
+    showMetadata(a.metadata);
     $('result').hidden = false;
     setState('result', `Result: ${pct(p)} probability of melanoma, ${a.label} at the ${pct(a.threshold)} threshold.`
-      + (a.warning ? ' ' + a.warning : ''));
+      + (review ? ' ' + review : '') + (a.warning ? ' ' + a.warning : ''));
     $('answer-heading').focus();
+  }
+
+  // Fields an answer may lack (a service before ensembles and metadata, a single model): absent = nothing shown.
+  const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+  const points = (d) => `${(d * 100).toFixed(1)} percentage points`;
+
+  // requiresReview: the number alone should not be trusted, each reason in plain words. Returns the advice.
+  function showReview(a) {
+    if (a.requiresReview !== true) return '';
+    const r = a.review || {};
+    const reasons = Array.isArray(r.reasons) ? r.reasons : [];
+    const words = reasons.map((reason) => {
+      if (reason === 'near-threshold') {
+        return `The probability is near the threshold (${pct(a.threshold)})`
+          + (isNumber(r.band) ? `: within ${points(r.band)} of it` : '') + ', so a small change in the photo could change the label.';
+      }
+      if (reason === 'members-disagree') {
+        return 'The models disagree'
+          + (isNumber(a.spread) ? `: their probabilities differ by ${points(a.spread)}` : '')
+          + (isNumber(r.maxSpread) ? `, more than the ${points(r.maxSpread)} they may differ by` : '') + '.';
+      }
+      return `The service asks for a review (${reason}).`;
+    });
+    const advice = 'Ask a dermatologist to look at it.';
+    $('review-advice').textContent = advice;
+    $('review-reasons').replaceChildren(...words.map((text) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      return li;
+    }));
+    $('review').dataset.reasons = reasons.join(',');
+    $('review').hidden = false;
+    return `${advice} ${words.join(' ')}`.trim();
+  }
+
+  // An ensemble's members, each with its own probability, weight and whether it ran (adaptive mode may stop
+  // after the cheapest), and how far apart the ones that ran are.
+  function showMembers(a) {
+    const members = Array.isArray(a.members) ? a.members : [];
+    if (members.length === 0) return;
+    $('members-rows').replaceChildren(...members.map((m) => {
+      const row = document.createElement('tr');
+      const ran = m.ran !== false;
+      const cells = [
+        String(m.name || ''),
+        ran && isNumber(m.probability) ? pct(m.probability) : '—',
+        isNumber(m.weight) ? String(m.weight) : '',
+        ran ? 'yes' : 'no (not needed)',
+      ];
+      for (const text of cells) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.append(cell);
+      }
+      row.dataset.name = String(m.name || '');
+      if (ran && isNumber(m.probability)) row.dataset.probability = String(m.probability);
+      return row;
+    }));
+    if (isNumber(a.spread)) {
+      const spread = $('spread');
+      spread.textContent = `Spread: ${points(a.spread)} between the highest and the lowest probability of the models that ran.`;
+      spread.dataset.value = String(a.spread);
+      spread.hidden = false;
+    }
+    $('members').hidden = false;
+  }
+
+  function showCombination(c) {
+    if (!c || typeof c !== 'object') return;
+    const parts = [];
+    if (c.tta === 'dihedral8') parts.push('each model averaged over 8 turned and mirrored views of its input');
+    else if (c.tta) parts.push(`test-time augmentation: ${c.tta}`);
+    if (c.mode === 'adaptive') {
+      parts.push(c.escalated ? 'adaptive: the cheapest model was near the threshold, so all ran'
+        : 'adaptive: the cheapest model was clear of the threshold, so only it ran');
+    } else if (c.mode) {
+      parts.push(`${c.mode}: every model ran`);
+    }
+    if (parts.length === 0) return;
+    $('combination').textContent = parts.join('; ');
+    $('combination-row').hidden = false;
+  }
+
+  // What the service did with the patient details: used (with what it read, and what was missing) or ignored.
+  function showMetadata(m) {
+    if (!m || typeof m !== 'object') return;
+    const given = ['sex', 'age', 'site'].filter((k) => m[k] !== undefined && m[k] !== null).map((k) => `${k} ${m[k]}`);
+    const missing = Array.isArray(m.missing) && m.missing.length ? `not given: ${m.missing.join(', ')}` : '';
+    const what = [given.join(', '), missing].filter(Boolean).join('; ');
+    let text = m.used === true ? 'used' : m.used === false ? 'ignored' : '';
+    if (what) text += (text ? ` (${what})` : what);
+    if (m.note) text += (text ? '. ' : '') + m.note;
+    $('metadata').textContent = text;
+    $('metadata').dataset.used = String(m.used);
+    $('metadata-row').hidden = !text;
   }
 
   // The quality check comes first: a blurred or dark photo's number is worth less than a retake.
@@ -373,6 +505,7 @@
       + ` at least ${p.minSide} pixels. Send the original photo, not a thumbnail.`,
     'too-slow': () => 'The service took too long with this photo. Try a smaller copy.',
     'poor-quality': (p) => (p.advice || []).length && `The service did not classify this photo: ${p.advice.join(' ')}`,
+    'invalid-metadata': () => 'The service did not accept the patient details. Correct them, or leave them empty.',
     'malformed-multipart': () => 'The photo did not arrive whole. Try again.',
     'missing-image-part': () => 'The photo did not arrive whole. Try again.',
   };
@@ -410,6 +543,12 @@
     $(id).addEventListener('change', (e) => {
       handle(e.target.files[0]);
       e.target.value = ''; // so that choosing the same file again is a change too
+    });
+  }
+  // Details given or changed after a photo: its answer is asked again with them.
+  for (const id of ['age', 'sex', 'site']) {
+    $(id).addEventListener('change', () => {
+      if (lastFile) handle(lastFile);
     });
   }
   // A photo dropped anywhere on the page is taken, rather than opened by the browser in place of the page.

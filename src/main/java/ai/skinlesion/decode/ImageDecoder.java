@@ -92,11 +92,7 @@ public final class ImageDecoder {
                             + " (baseline or progressive JPEG).",
                     Map.of("supported", ImageFormat.SUPPORTED));
         }
-        if (!header.endsAfterItsScans(bytes)) {
-            throw new RejectedInputException(Rejection.CORRUPT_IMAGE,
-                    "The JPEG ends before its end-of-image marker: it is truncated (an incomplete upload?). Send the"
-                            + " whole file.");
-        }
+        JpegTruncation.checkEndsAfterItsScans(bytes, header.scanData());
         return header;
     }
 

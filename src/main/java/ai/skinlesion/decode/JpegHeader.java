@@ -12,7 +12,8 @@ import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
 /**
  * What a JPEG's marker segments say before its pixels: the coding process (SOFn), the frame size, the EXIF
  * orientation and the Adobe colour transform. Read with TwelveMonkeys' segment parser, which stops at the first
- * scan; {@code scanData} is where it stopped (just past the first scan's header, or where the segments ended).
+ * scan; {@code scanData} is where it stopped (just past the first scan's header, or where the segments ended),
+ * which is where {@link JpegTruncation} looks for the end-of-image marker.
  */
 record JpegHeader(int sofMarker, int width, int height, Orientation orientation, int adobeTransform, long scanData) {
 
@@ -69,23 +70,6 @@ record JpegHeader(int sofMarker, int width, int height, Orientation orientation,
         try (InputStream data = segment.data()) {
             return data.readAllBytes();
         }
-    }
-
-    /**
-     * Whether an end-of-image marker (EOI) follows the first scan. Only the rows down to the bottom of the centre
-     * crop are decoded, so a file cut below them decodes without libjpeg ever noticing: the hostile-input corpus
-     * got a probability for a photo cut at 80 % and 90 %. TensorFlow refuses truncated files, and so does the
-     * service: a cut upload is not the photo. Only the bytes after the segments count, because an EXIF thumbnail
-     * carries an EOI of its own; scan data cannot contain one, 0xFF being stuffed. A file with complete scans but
-     * no EOI is refused too: in practice that is a cut exactly at the end.
-     */
-    boolean endsAfterItsScans(byte[] jpeg) {
-        for (int i = jpeg.length - 2; i >= scanData; i--) {
-            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xD9) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Orientation exifOrientation(JPEGSegment exif) {

@@ -2,7 +2,6 @@ package ai.skinlesion.decode;
 
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
 import java.util.Iterator;
 
@@ -11,10 +10,10 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadUpdateListener;
-import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
 import ai.skinlesion.Deadline;
+import ai.skinlesion.decode.PixelConverter.Samples;
 
 /**
  * A photo whose header has been read and accepted. Only the region the model will see is decoded, which on
@@ -78,24 +77,66 @@ public final class OpenedImage implements AutoCloseable {
         }
     }
 
+    /**
+     * One decode: the samples chosen ({@link #decoding()}), read within the deadline and watched for truncation,
+     * then turned into RGB by {@link PixelConverter}.
+     */
     private RgbImage decode(ImageReadParam param) throws IOException {
-        ImageTypeSpecifier raw = reader.getRawImageType(0);
-        if (format == ImageFormat.JPEG && raw != null && raw.getNumBands() == 4) {
-            return decodeCmyk(param);
+        Decoding decoding = decoding();
+        if (decoding.destination() != null) {
+            param.setDestinationType(decoding.destination());
         }
-        ImageTypeSpecifier asStored = typeWithoutColourConversion();
-        if (asStored != null) {
-            param.setDestinationType(asStored);
-        }
-        TruncationWatch watch = new TruncationWatch();
-        reader.addIIOReadWarningListener(watch);
+        JpegTruncation.Watch truncation = new JpegTruncation.Watch();
+        reader.addIIOReadWarningListener(truncation);
         try {
-            BufferedImage image = readWithin(() -> reader.read(0, param));
-            watch.check();
-            return PixelConverter.toRgb(image);
+            RgbImage rgb;
+            if (decoding.samples() == Samples.INVERTED_CMYK) {
+                // the raw raster: ImageIO would otherwise convert it through a colour profile
+                rgb = PixelConverter.toRgb(readWithin(() -> reader.readRaster(0, param)), null, decoding.samples());
+            } else {
+                BufferedImage image = readWithin(() -> reader.read(0, param));
+                rgb = PixelConverter.toRgb(image.getRaster(), image.getColorModel(), decoding.samples());
+            }
+            truncation.check();
+            return rgb;
         } finally {
-            reader.removeIIOReadWarningListener(watch);
+            reader.removeIIOReadWarningListener(truncation);
         }
+    }
+
+    /** Which samples to ask the decoder for, and the destination type that gets them (null: the reader's default). */
+    private record Decoding(Samples samples, ImageTypeSpecifier destination) {
+    }
+
+    /**
+     * The training pipeline (TensorFlow) ignores ICC profiles and converts CMYK by plain arithmetic, so the decoder
+     * is asked for the file's own samples, never colour-managed ones:
+     * <ul>
+     * <li>a four-band JPEG stored as YCCK (Adobe transform 2): the reader's CMYK type, which undoes the YCC;</li>
+     * <li>any other four-band JPEG: the raw raster, Adobe's inverted CMYK as stored;</li>
+     * <li>a JPEG with an embedded non-sRGB ICC profile, offered first as an sRGB type (which makes ImageIO convert
+     * colours): the type tagged with the embedded profile, whose samples are the decoded values, unconverted;</li>
+     * <li>everything else (PNG, plain JPEG): the reader's default type, which is the stored samples.</li>
+     * </ul>
+     */
+    private Decoding decoding() throws IOException {
+        ImageTypeSpecifier raw = reader.getRawImageType(0);
+        boolean cmyk = format == ImageFormat.JPEG && raw != null && raw.getNumBands() == 4;
+        if (cmyk && adobeTransform != ADOBE_YCCK) {
+            return new Decoding(Samples.INVERTED_CMYK, null);
+        }
+        for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext();) {
+            ImageTypeSpecifier type = types.next();
+            if (cmyk && type.getNumBands() == 4) {
+                return new Decoding(Samples.CMYK, type);
+            }
+            if (!cmyk && type.getNumBands() == 3 && type.getBufferedImageType() == BufferedImage.TYPE_3BYTE_BGR
+                    && !type.getColorModel().getColorSpace().isCS_sRGB()) {
+                return new Decoding(Samples.AS_STORED, type);
+            }
+        }
+        // a YCCK JPEG the reader offers no CMYK type for is read as stored, like plain CMYK
+        return cmyk ? new Decoding(Samples.INVERTED_CMYK, null) : new Decoding(Samples.AS_STORED, null);
     }
 
     private interface Read<T> {
@@ -174,60 +215,6 @@ public final class OpenedImage implements AutoCloseable {
         @Override
         public void thumbnailPassComplete(ImageReader source, BufferedImage thumbnail) {
         }
-    }
-
-    /**
-     * libjpeg decodes a truncated JPEG "successfully", filling the missing part with grey and only warning.
-     * TensorFlow refuses such a file, and a half-grey photo must not get a probability, so the warning becomes
-     * a rejection. Other warnings (extraneous bytes before a marker, a missing EOI after complete data) are
-     * harmless and let through.
-     */
-    private static final class TruncationWatch implements IIOReadWarningListener {
-        private String truncation;
-
-        @Override
-        public void warningOccurred(ImageReader source, String warning) {
-            if (warning != null && warning.toLowerCase(java.util.Locale.ROOT).contains("premature end")) {
-                truncation = warning;
-            }
-        }
-
-        void check() throws IOException {
-            if (truncation != null) {
-                throw new IIOException(truncation);
-            }
-        }
-    }
-
-    /**
-     * A JPEG with an embedded non-sRGB ICC profile is offered first as an sRGB type, which makes ImageIO
-     * convert colours. The training pipeline (TensorFlow) ignores ICC profiles, so pick the type tagged with
-     * the embedded profile: its samples are the decoded values, unconverted.
-     */
-    private ImageTypeSpecifier typeWithoutColourConversion() throws IOException {
-        for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext();) {
-            ImageTypeSpecifier type = types.next();
-            if (type.getNumBands() == 3 && type.getBufferedImageType() == BufferedImage.TYPE_3BYTE_BGR
-                    && !type.getColorModel().getColorSpace().isCS_sRGB()) {
-                return type;
-            }
-        }
-        return null;
-    }
-
-    /** CMYK JPEGs: plain (Adobe-inverted) CMYK from the raw raster; YCCK through the reader's CMYK type. */
-    private RgbImage decodeCmyk(ImageReadParam param) throws IOException {
-        if (adobeTransform == ADOBE_YCCK) {
-            for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext();) {
-                ImageTypeSpecifier type = types.next();
-                if (type.getNumBands() == 4) {
-                    param.setDestinationType(type);
-                    return PixelConverter.fromCmyk(readWithin(() -> reader.read(0, param)).getRaster(), false);
-                }
-            }
-        }
-        Raster raster = readWithin(() -> reader.readRaster(0, param));
-        return PixelConverter.fromCmyk(raster, true);
     }
 
     @Override

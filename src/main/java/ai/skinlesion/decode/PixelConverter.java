@@ -1,6 +1,7 @@
 package ai.skinlesion.decode;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
@@ -14,20 +15,38 @@ import java.awt.image.Raster;
  */
 final class PixelConverter {
 
+    /** What the decoder was asked for (OpenedImage: how), and so how its samples become RGB. */
+    enum Samples {
+        /** RGB, grey or palette, with or without alpha, at 8 or 16 bits: the file's values, no colour management */
+        AS_STORED,
+        /** four-band JPEG as stored: Adobe's inverted CMYK (plain CMYK JPEGs), from the raw raster */
+        INVERTED_CMYK,
+        /** four-band JPEG through the reader's CMYK type: true CMYK (what YCCK becomes) */
+        CMYK
+    }
+
     private PixelConverter() {
     }
 
+    /** A decoded image of the file's own samples (tests, and what {@link Samples#AS_STORED} reads). */
     static RgbImage toRgb(BufferedImage image) {
-        Raster raster = image.getRaster();
-        if (image.getColorModel() instanceof IndexColorModel palette) {
+        return toRgb(image.getRaster(), image.getColorModel(), Samples.AS_STORED);
+    }
+
+    /** The one place decoded samples become 8-bit RGB; {@code model} may be null for a raw raster. */
+    static RgbImage toRgb(Raster raster, ColorModel model, Samples samples) {
+        if (samples != Samples.AS_STORED) {
+            return fromCmyk(raster, samples == Samples.INVERTED_CMYK);
+        }
+        if (model instanceof IndexColorModel palette) {
             return fromPalette(raster, palette);
         }
         if (raster.getDataBuffer() instanceof DataBufferByte bytes && bytes.getNumBanks() == 1 && bytes.getOffset() == 0
-                && raster.getSampleModel() instanceof ComponentSampleModel model
-                && model.getPixelStride() == model.getNumBands()
-                && model.getScanlineStride() == model.getPixelStride() * raster.getWidth()
+                && raster.getSampleModel() instanceof ComponentSampleModel layout
+                && layout.getPixelStride() == layout.getNumBands()
+                && layout.getScanlineStride() == layout.getPixelStride() * raster.getWidth()
                 && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0) {
-            return fromInterleavedBytes(raster.getWidth(), raster.getHeight(), bytes.getData(), model);
+            return fromInterleavedBytes(raster.getWidth(), raster.getHeight(), bytes.getData(), layout);
         }
         return fromSamples(raster);
     }
@@ -92,7 +111,7 @@ final class PixelConverter {
      * R = C·K/255; otherwise true CMYK (what the YCCK path yields), where R = (255−C)(255−K)/255. Integer
      * division, as TensorFlow does.
      */
-    static RgbImage fromCmyk(Raster raster, boolean inverted) {
+    private static RgbImage fromCmyk(Raster raster, boolean inverted) {
         int width = raster.getWidth();
         int height = raster.getHeight();
         byte[] rgb = new byte[width * height * 3];

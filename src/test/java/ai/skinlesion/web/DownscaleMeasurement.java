@@ -70,7 +70,7 @@ class DownscaleMeasurement {
                   return new Response(JSON.stringify({ type: 'urn:problem-type:melanoma:too-many-bytes', status: 413,
                     maxBytes: 4194304 }), { status: 413, headers: { 'content-type': 'application/problem+json' } });
                 }
-                window.__sent = init.body;
+                window.__sent = init.body instanceof FormData ? init.body.get('image') : init.body; // the photo part
               }
               return realFetch(url, init);
             };

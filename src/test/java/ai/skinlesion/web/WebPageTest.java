@@ -36,6 +36,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import ai.skinlesion.TestData;
@@ -113,16 +114,17 @@ class WebPageTest {
         assertTrue(byId("model").getText().contains(api.getString("model.name") + " version " + api.getString("model.version")));
 
         // The outline is the server's crop, scaled to the preview.
-        WebElement crop = byId("crop");
-        assertTrue(crop.isDisplayed(), "the crop outline is shown");
-        Rectangle img = byId("preview-img").getRect();
-        Rectangle box = crop.getRect();
-        double scale = img.getWidth() / (double) api.getInt("image.width");
-        assertEquals(api.getInt("image.crop.left") * scale, box.getX() - img.getX(), 1.5);
-        assertEquals(api.getInt("image.crop.top") * scale, box.getY() - img.getY(), 1.5);
-        assertEquals(api.getInt("image.crop.size") * scale, box.getWidth(), 1.5);
-        assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5);
+        assertOutlineIsTheCrop(api);
         assertTrue(byId("crop-view").isDisplayed());
+
+        // One model: no members, no spread, no combination; review advice exactly when the answer asks for it;
+        // no patient details sent, so no echo unless the service gives one.
+        assertFalse(byId("members").isDisplayed(), "a single model has no members table");
+        assertFalse(byId("spread").isDisplayed());
+        assertFalse(byId("combination-row").isDisplayed());
+        assertEquals(Boolean.TRUE.equals(api.get("requiresReview")), byId("review").isDisplayed(),
+                "the review advice follows requiresReview (absent: not shown)");
+        assertEquals(api.get("metadata") != null, byId("metadata-row").isDisplayed());
 
 
         // The demo model is untrained: said at the top and in the answer. The disclaimer is always there.
@@ -205,16 +207,169 @@ class WebPageTest {
         assertNoPageErrors();
     }
 
-    /** The browser turns the preview as the service turned the photo, so the outline sits where it should. */
+    /**
+     * The browser turns the preview as the service turned the photo (stored 450 × 600, orientation 6: displayed
+     * 600 × 450), and the outline sits on the answer's crop of the turned photo: its position, and its content,
+     * which is the model's own input square (include=input) and not that square turned.
+     */
     @Test
     void theOutlineFollowsTheExifOrientation() throws IOException {
-        assertEquals("result", upload("exif-orientation/dermoscopy_orientation_6.jpg"));
+        String photo = "exif-orientation/dermoscopy_orientation_6.jpg";
+        assertEquals("result", upload(photo));
         assertTrue(byId("photo-facts").getText().equals("600 × 450 pixels, JPEG, EXIF orientation 6 applied"),
                 byId("photo-facts").getText());
         assertEquals(List.of(600L, 450L), browser.executeScript(
                 "const img = document.getElementById('preview-img'); return [img.naturalWidth, img.naturalHeight]"));
-        assertTrue(byId("crop").isDisplayed());
         assertFalse(byId("notice").isDisplayed(), "sent as it is");
+
+        JsonPath api = new JsonPath(given().contentType("image/jpeg").body(TestData.bytes(photo))
+                .when().post("/v1/predictions").then().statusCode(200).extract().asString());
+        assertEquals(List.of(600, 450, 187, 112, 225), List.of(api.getInt("image.width"), api.getInt("image.height"),
+                api.getInt("image.crop.left"), api.getInt("image.crop.top"), api.getInt("image.crop.size")),
+                "the service's crop of the turned photo: 50 % of 450 = 225, centred");
+        assertOutlineIsTheCrop(api);
+
+        // The browser's cut under the outline against the model's input, as it is and turned a quarter: the
+        // right square is close to the first and far from the second.
+        @SuppressWarnings("unchecked")
+        List<Number> differences = (List<Number>) browser.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const side = 96;
+                const levels = (source, quarterTurns) => {
+                  const canvas = document.createElement('canvas');
+                  canvas.width = side;
+                  canvas.height = side;
+                  const g = canvas.getContext('2d');
+                  g.translate(side / 2, side / 2);
+                  g.rotate(quarterTurns * Math.PI / 2);
+                  g.drawImage(source, -side / 2, -side / 2, side, side);
+                  return g.getImageData(0, 0, side, side).data;
+                };
+                const meanAbs = (a, b) => {
+                  let sum = 0;
+                  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
+                  return sum / (a.length / 4 * 3);
+                };
+                const model = new Image();
+                model.onload = () => {
+                  const cut = levels(document.getElementById('crop-view'), 0);
+                  done([meanAbs(cut, levels(model, 0)), meanAbs(cut, levels(model, 1))]);
+                };
+                model.onerror = () => done([-1, -1]);
+                model.src = document.getElementById('model-input').getAttribute('src');
+                """);
+        double asIs = differences.get(0).doubleValue();
+        double turned = differences.get(1).doubleValue();
+        System.out.printf("outlined square vs the model's input: %.2f levels; vs it turned a quarter: %.2f%n", asIs, turned);
+        assertTrue(asIs >= 0 && asIs < 8, () -> "the outlined square shows the model's input: mean difference " + asIs);
+        assertTrue(asIs * 2 < turned, () -> "and not a turned copy of it: " + asIs + " vs " + turned + " levels");
+    }
+
+    /** The outline over the preview is the answer's crop (displayed coordinates), scaled to the shown photo. */
+    private static void assertOutlineIsTheCrop(JsonPath api) {
+        WebElement crop = byId("crop");
+        assertTrue(crop.isDisplayed(), "the crop outline is shown");
+        Rectangle img = byId("preview-img").getRect();
+        Rectangle box = crop.getRect();
+        double scale = img.getWidth() / (double) api.getInt("image.width");
+        assertEquals(api.getInt("image.height") * scale, img.getHeight(), 1.5, "the preview has the answer's shape");
+        assertEquals(api.getInt("image.crop.left") * scale, box.getX() - img.getX(), 1.5, "outline left");
+        assertEquals(api.getInt("image.crop.top") * scale, box.getY() - img.getY(), 1.5, "outline top");
+        assertEquals(api.getInt("image.crop.size") * scale, box.getWidth(), 1.5, "outline width");
+        assertEquals(api.getInt("image.crop.size") * scale, box.getHeight(), 1.5, "outline height");
+    }
+
+    /**
+     * The patient details go with the photo as the multipart fields age, sex, site (only those given), seen in the
+     * request the page hands the browser: a wrapper around fetch, installed through the DevTools protocol before
+     * the page's own script runs. The echo is shown when the service gives one.
+     */
+    @Test
+    void patientDetailsAreSentWithThePhoto() throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> script = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                window.__requests = [];
+                const realFetch = window.fetch;
+                window.fetch = function (url, init) {
+                  const body = init && init.body;
+                  window.__requests.push({
+                    url: String(url),
+                    contentType: new Request(new URL(url, location.href), init).headers.get('content-type') || '',
+                    fields: body instanceof FormData ? [...body.entries()].map(([name, value]) =>
+                      typeof value === 'string' ? [name, value] : [name, `file ${value.type} ${value.size}`]) : null,
+                  });
+                  return realFetch.apply(this, arguments);
+                };
+                """));
+        try {
+            browser.navigate().refresh();
+            new WebDriverWait(browser, PATIENCE).until(d -> !byId("model-footer").getText().startsWith("loading"));
+            for (String id : List.of("age", "sex", "site")) {
+                assertTrue(byId(id).isDisplayed(), id + " can be given");
+            }
+            @SuppressWarnings("unchecked")
+            List<String> sites = (List<String>) browser.executeScript(
+                    "return [...document.getElementById('site').options].map((o) => o.value).filter(Boolean)");
+            assertEquals(List.of("head/neck", "upper extremity", "lower extremity", "torso", "palms/soles", "oral/genital"),
+                    sites, "the six ISIC 2020 sites, in the API's words");
+
+            // nothing given: nothing but the photo is sent
+            assertEquals("result", upload(PHOTO));
+            assertEquals(List.of(List.of("image", "file image/jpeg " + TestData.bytes(PHOTO).length)),
+                    lastPrediction().get("fields"));
+
+            byId("age").sendKeys("55");
+            new Select(byId("sex")).selectByValue("female");
+            new Select(byId("site")).selectByValue("torso");
+            // changing a detail after a photo asks again, with the details (the last change is the site's)
+            assertEquals("result", settled(), () -> byId("status").getDomProperty("textContent"));
+            Map<String, Object> sent = lastPrediction();
+            assertTrue(String.valueOf(sent.get("contentType")).startsWith("multipart/form-data; boundary="),
+                    () -> "sent as a multipart form: " + sent);
+            assertEquals(List.of(List.of("image", "file image/jpeg " + TestData.bytes(PHOTO).length),
+                    List.of("age", "55"), List.of("sex", "female"), List.of("site", "torso")), sent.get("fields"));
+
+            // What the service says about them, from the same request made directly.
+            JsonPath api = new JsonPath(given().multiPart("image", "photo.jpg", TestData.bytes(PHOTO), "image/jpeg")
+                    .multiPart("age", "55").multiPart("sex", "female").multiPart("site", "torso")
+                    .when().post("/v1/predictions").then().statusCode(200).extract().asString());
+            assertEquals(api.get("metadata") != null, byId("metadata-row").isDisplayed(), "the echo when there is one");
+            if (api.get("metadata") != null) {
+                String shown = byId("metadata").getText();
+                assertTrue(shown.startsWith(Boolean.TRUE.equals(api.get("metadata.used")) ? "used" : "ignored"), shown);
+                if (api.getString("metadata.note") != null) {
+                    assertTrue(shown.contains(api.getString("metadata.note")), shown);
+                }
+            }
+
+            // an age the API would refuse is not sent: the page says what is wrong
+            byId("age").clear();
+            settled();
+            int before = ((Number) browser.executeScript("return window.__requests.length")).intValue();
+            byId("age").sendKeys("130");
+            browser.executeScript("document.getElementById('age').blur()"); // a typed value is committed on blur
+            assertEquals("error", settled());
+            assertTrue(byId("error-text").getText().contains("from 0 to 120"), byId("error-text").getText());
+            assertEquals(before, ((Number) browser.executeScript("return window.__requests.length")).intValue(),
+                    "nothing sent");
+            assertNoPageErrors();
+        } finally {
+            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier", script.get("identifier")));
+        }
+    }
+
+    /** Waits for the page to settle on "result" or "error" after something it is already busy with. */
+    private static String settled() {
+        return new WebDriverWait(browser, PATIENCE).until(d -> {
+            Object state = browser.executeScript("return document.body.dataset.state");
+            return "result".equals(state) || "error".equals(state) ? (String) state : null;
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> lastPrediction() {
+        return (Map<String, Object>) browser.executeScript(
+                "return window.__requests.filter((r) => r.url.includes('v1/predictions')).pop()");
     }
 
     @Test
