@@ -110,10 +110,10 @@ class AdaptiveComputeMeasurement {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%d dermoscopy photos; members %s, dihedral8; one intra-op thread; CPU %s%n",
                 n, Arrays.stream(dirs).map(d -> d[0]).toList(), cpuName()));
-        out.append("| mode | escalated | max |p − p_full| | labels differing from full | median inference ms | $ per 1M (1769 MB, x86_64) |\n");
-        out.append("|---|---|---|---|---|---|\n");
-        out.append(row("single (B4, no TTA)", "—", maxDiff(singleP, fullP), labelsDiffer(singleP, fullP), median(singleMs)));
-        out.append(row("full (3 members × 8 views)", "100 %", 0, 0, median(fullMs)));
+        out.append("| mode | escalated | max \\|p − p_full\\| | labels differing from full | median ms | mean ms | $ per 1M (1769 MB, x86_64, from the mean) |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        out.append(row("single (B4, no TTA)", "—", maxDiff(singleP, fullP), labelsDiffer(singleP, fullP), singleMs));
+        out.append(row("full (3 members × 8 views)", "100 %", 0, 0, fullMs));
         for (int b = 0; b < BANDS.length; b++) {
             int e = 0;
             for (boolean x : escalated[b]) {
@@ -121,10 +121,10 @@ class AdaptiveComputeMeasurement {
             }
             out.append(row(String.format(Locale.ROOT, "adaptive, band %.2f", BANDS[b]),
                     String.format(Locale.ROOT, "%.0f %% (%d/%d)", 100.0 * e / n, e, n), maxDiff(adaptiveP[b], fullP),
-                    labelsDiffer(adaptiveP[b], fullP), median(adaptiveMs[b])));
+                    labelsDiffer(adaptiveP[b], fullP), adaptiveMs[b]));
         }
         out.append(String.format(Locale.ROOT, "Inference only (decoding and preprocessing, shared by all modes, come on top);"
-                + " the cost column is inference ms x 1769 MB x the GB-second price + the request price. Cheap member %s"
+                + " the cost column is the mean inference ms x 1769 MB x the GB-second price + the request price. Cheap member %s"
                 + " alone: median %.2f ms.%n", cheap.name, median(cheapMs)));
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/adaptive-compute.txt"), out);
@@ -149,10 +149,12 @@ class AdaptiveComputeMeasurement {
         return inputs;
     }
 
-    static String row(String mode, String escalated, double maxDiff, int labels, double ms) {
-        double dollars = 1e6 * (ms / 1000 * LAMBDA_GB * PER_GB_SECOND + PER_REQUEST);
-        return String.format(Locale.ROOT, "| %s | %s | %.4f | %d | %.1f | %.2f |%n", mode, escalated, maxDiff, labels,
-                ms, dollars);
+    /** The bill follows the mean duration (every call is paid), the latency a user sees the median. */
+    static String row(String mode, String escalated, double maxDiff, int labels, double[] ms) {
+        double mean = Arrays.stream(ms).average().orElseThrow();
+        double dollars = 1e6 * (mean / 1000 * LAMBDA_GB * PER_GB_SECOND + PER_REQUEST);
+        return String.format(Locale.ROOT, "| %s | %s | %.4f | %d | %.1f | %.1f | %.2f |%n", mode, escalated, maxDiff,
+                labels, median(ms), mean, dollars);
     }
 
     static double maxDiff(double[] a, double[] b) {

@@ -14,7 +14,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -36,7 +35,6 @@ import io.restassured.path.json.config.JsonPathConfig.NumberReturnType;
  * whether it ran), the spread, and the review advice. A review band of 1.0 puts every probability near the
  * threshold, so the advice is always asked for.
  */
-@Disabled("needs the ensemble answer fields: enabled when merged")
 @QuarkusTest
 @TestProfile(WebPageEnsembleTest.Ensemble.class)
 class WebPageEnsembleTest {
