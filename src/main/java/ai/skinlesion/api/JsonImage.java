@@ -1,10 +1,8 @@
 package ai.skinlesion.api;
 
-import java.util.LinkedHashMap;
-import ai.skinlesion.metadata.PatientMetadata;
-
 import java.io.IOException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -17,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
+import ai.skinlesion.metadata.PatientMetadata;
 
 /**
  * Reads {"image": "<base64>"} — what mobile apps and API Gateway proxies send — with a streaming parser

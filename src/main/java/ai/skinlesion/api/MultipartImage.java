@@ -1,17 +1,16 @@
 package ai.skinlesion.api;
 
-import java.util.LinkedHashMap;
-import java.util.Set;
-import ai.skinlesion.metadata.PatientMetadata;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.jboss.logging.Logger;
 
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
+import ai.skinlesion.metadata.PatientMetadata;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
