@@ -133,12 +133,12 @@ def add_cam_output(proto) -> dict:
 def onnx_cams(onnx_path: str, x: np.ndarray, batch: int | None = None, level: str = "all") -> np.ndarray:
     import onnxruntime as ort
 
-    from melanoma_export.export import INPUT_NAME
+    from melanoma_export.metadata import feeds
     from melanoma_export.parity import session_options
 
     sess = ort.InferenceSession(onnx_path, session_options(level), providers=["CPUExecutionProvider"])
     batch = batch or len(x)
-    outs = [sess.run([CAM_OUTPUT], {INPUT_NAME: x[i:i + batch]})[0] for i in range(0, len(x), batch)]
+    outs = [sess.run([CAM_OUTPUT], feeds(x[i:i + batch]))[0] for i in range(0, len(x), batch)]
     return np.concatenate(outs, axis=0).astype(np.float32)
 
 
@@ -355,10 +355,10 @@ def mean_logit_gap(onnx_path: str, x: np.ndarray) -> float:
     float rounding when the bias is in the map."""
     import onnxruntime as ort
 
-    from melanoma_export.export import INPUT_NAME
+    from melanoma_export.metadata import feeds
 
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
-    p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], {INPUT_NAME: x})
+    p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], feeds(x))
     p = p[:, 0].astype(np.float64)
     keep = (p > 1e-4) & (p < 1 - 1e-4)  # a saturated sigmoid says little about its logit
     if not keep.any():

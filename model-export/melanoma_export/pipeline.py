@@ -48,16 +48,24 @@ class ExportPlan:
     extra_export: dict = field(default_factory=dict)
     heatmap: bool = True  # add the class activation map output (heatmap.py) when the head allows it
     cam_tolerance: float = DEFAULT_CAM_TOLERANCE
+    metadata: str | None = None  # the encoding of the model's second input (metadata.ENCODINGS), if it has one
 
 
 def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
     import onnx
 
-    from melanoma_export import heatmap, parity, rewrites, runtime_graphs
+    from melanoma_export import heatmap, metadata, parity, rewrites, runtime_graphs
     from melanoma_export.export import export_onnx, save
     from melanoma_export.sources import weights_digest
 
     backend.use("torch")
+    enc = metadata.encoding(plan.metadata) if plan.metadata else None
+    if enc is not None and plan.int8:
+        raise QuantizationRefused("--int8 is not available with --metadata yet: the calibration would need patient "
+                                  "metadata beside every calibration image")
+    if enc is not None and plan.parity_pixels is not None:
+        raise ExportError("explicit parity images come without metadata rows; a metadata model is gated on "
+                          "--calibration-dir images or noise, each with every metadata case")
     digest = weights_digest(model)
     with tempfile.TemporaryDirectory(prefix="melanoma-export-") as tmp:
         raw = os.path.join(tmp, "raw.onnx")
@@ -85,11 +93,14 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             x = to_model_input(plan.parity_pixels, plan.norm)
             desc = {"inputKind": plan.parity_kind, "inputs": int(len(x)), "images": []}
         else:
-            x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress)
+            x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress,
+                                         metadata=enc)
         ref, info = parity.tensorflow_reference(plan.source_json, x, progress, cam=cam is not None)
         if info.get("weightsDigest") != digest:
             raise ExportError("torch and TensorFlow loaded different weights (weights digests differ)")
-        progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs, tolerance {plan.tolerance:g}")
+        cases = f" ({len(x) // len(desc['metadataCases'])} x {len(desc['metadataCases'])} metadata cases)" if enc else ""
+        progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs{cases}, "
+                 f"tolerance {plan.tolerance:g}")
         figures = parity.validate(fp32, x, ref, plan.tolerance)
         progress(f"  max |dprobability| = {figures['maxAbsDiffProbability']:.3g} (tolerance {plan.tolerance:g}): passed")
         if cam is not None:
@@ -142,12 +153,15 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
         figures.update({k: desc[k] for k in ("inputs", "inputKind")})
         if desc["images"]:
             figures["images"] = desc["images"]
+        if enc is not None:
+            figures["metadataCases"] = desc["metadataCases"]
         spec = build_spec(name=plan.name, version=plan.version, trained=plan.trained,
                           description=plan.description, onnx_path=str(target), opset=opset, pp=plan.pp,
                           norm=plan.norm, threshold=plan.threshold,
                           source={**plan.source_spec, "weightsDigest": digest},
                           graph_rewrites=records, parity=figures, extra_export=plan.extra_export,
-                          quantization=quant, runtime_graphs=graphs, extra_outputs=[cam] if cam else [])
+                          quantization=quant, runtime_graphs=graphs, extra_outputs=[cam] if cam else [],
+                          extra_inputs=[enc.to_spec(metadata.METADATA_INPUT_NAME)] if enc else [])
         write_spec(str(out), spec)
     also = "".join(f", {g['file']}" for g in graphs)
     progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB){also} and {out / 'model.json'}")
@@ -160,11 +174,12 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
             threshold: float = 0.5, rewrite_names=(), tolerance: float, calibration_dir: str | None, parity_inputs: int,
             int8: bool, int8_tolerance: float, trained: bool, description: str | None,
             runtime_graphs: bool = True, runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
-            heatmap: bool = True, progress=print) -> Path:
+            heatmap: bool = True, metadata: str | None = None, progress=print) -> Path:
     backend.use("torch")
     from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
 
     source = inspect_source(model_path, arch, size, layout)
+    source.metadata = metadata
     if qubvel_mean is not None:
         source.qubvel_mean = [float(v) for v in qubvel_mean]
     if qubvel_std is not None:
@@ -193,5 +208,5 @@ def convert(*, model_path: str, out_dir: str | None, name: str | None, version: 
         pp=pp, norm=norm, source_spec=source_spec, source_json=source.to_json(), threshold=threshold,
         rewrites=tuple(rewrite_names), tolerance=tolerance, calibration_dir=calibration_dir,
         parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance, runtime_graphs=runtime_graphs,
-        runtime_graph_tolerance=runtime_graph_tolerance, heatmap=heatmap)
+        runtime_graph_tolerance=runtime_graph_tolerance, heatmap=heatmap, metadata=metadata)
     return export_validate_write(model, plan, progress)

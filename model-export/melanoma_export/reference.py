@@ -24,6 +24,7 @@ import numpy as np
 
 from melanoma_export import backend
 from melanoma_export.errors import ExportError, PreprocessingError, SourceError
+from melanoma_export.metadata import spec_encoding
 from melanoma_export.preprocessing import (Normalization, Preprocessing, list_images, reference_tensor,
                                            to_model_input)
 from melanoma_export.spec import MODEL_FILE, read_spec, sha256_file
@@ -87,6 +88,8 @@ def source_model_for(spec: dict, source_path: str | None, progress=print):
         qi = src.get("qubvelInput")
         if qi:
             source.qubvel_mean, source.qubvel_std = qi["mean"], qi["std"]
+        enc = spec_encoding(spec)
+        source.metadata = enc.name if enc else None
         model = load_model(source)
         tmp = None
     digest = weights_digest(model)
