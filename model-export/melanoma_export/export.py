@@ -133,14 +133,19 @@ def keras_predict(model, x, batch: int = 8) -> np.ndarray:
     array, or metadata.ModelInputs for a model with a metadata input."""
     import keras
 
+    outs = []
+    for i in range(0, len(x), batch):
+        y = model(keras_inputs(model, x[i:i + batch]), training=False)
+        outs.append(np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32))
+    return np.concatenate(outs, axis=0)
+
+
+def keras_inputs(model, x):
+    """What a Keras model is called with for a batch: the image array, or [image, metadata] in the order the model
+    lists its inputs."""
     from melanoma_export.metadata import ModelInputs
     from melanoma_export.sources import image_input_index
 
-    outs = []
-    for i in range(0, len(x), batch):
-        part = x[i:i + batch]
-        if isinstance(part, ModelInputs):
-            part = [part.image, part.metadata] if image_input_index(model) == 0 else [part.metadata, part.image]
-        y = model(part, training=False)
-        outs.append(np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32))
-    return np.concatenate(outs, axis=0)
+    if not isinstance(x, ModelInputs):
+        return x
+    return [x.image, x.metadata] if image_input_index(model) == 0 else [x.metadata, x.image]

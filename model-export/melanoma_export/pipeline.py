@@ -78,8 +78,9 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
         if plan.heatmap:
             try:
                 cam = heatmap.add_cam_output(proto)
+                also = " + the other inputs' share, the same in every cell" if cam.get("includesOtherInputs") else ""
                 progress(f"  heatmap: class activation map output {cam['name']!r} {cam['shape'][1]}x{cam['shape'][2]} "
-                         "added (feature map x Dense kernel + bias)")
+                         f"added (feature map x Dense kernel + bias{also})")
             except heatmap.NoCamHead as e:
                 progress(f"  heatmap: skipped, {e}")
         fp32 = os.path.join(tmp, "fp32.onnx")
