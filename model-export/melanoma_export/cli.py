@@ -329,25 +329,26 @@ def main(argv=None) -> int:
 
     try:
         if args.command == "convert":
-            from melanoma_export.pipeline import convert
+            from melanoma_export.pipeline import CheckOptions, InputOptions, OutputOptions, SourceOptions, convert
+            from melanoma_export.preprocessing import choices_from_flags
             from melanoma_export.rewrites import DEFAULT_REWRITES
 
-            from melanoma_export.preprocessing import choices_from_flags
-
-            rewrites = [] if args.no_rewrites else (args.rewrites or list(DEFAULT_REWRITES))
             choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
                                          jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
                                          jpeg_encoder=args.jpeg_encoder, legacy_method=args.resize_method,
                                          legacy_antialias=args.antialias, defaults=True)
             out = convert(
-                model_path=args.model, out_dir=args.out, name=args.name, version=args.version, arch=args.arch,
-                size=args.size, layout=args.layout, qubvel_mean=args.qubvel_mean, qubvel_std=args.qubvel_std,
-                crop_fraction=args.crop_fraction, choices=choices,
-                scale=args.input_scale, mean=args.input_mean, std=args.input_std, threshold=args.threshold,
-                rewrite_names=rewrites, tolerance=args.tolerance, calibration_dir=args.calibration_dir,
-                parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
-                trained=not args.untrained, description=args.description, runtime_graphs=args.runtime_graphs,
-                runtime_graph_tolerance=args.runtime_graph_tolerance, heatmap=args.heatmap, metadata=args.metadata,
+                SourceOptions(args.model, arch=args.arch, size=args.size, layout=args.layout,
+                              qubvel_mean=args.qubvel_mean, qubvel_std=args.qubvel_std, metadata=args.metadata),
+                InputOptions(crop_fraction=args.crop_fraction, choices=choices, scale=args.input_scale,
+                             mean=tuple(args.input_mean), std=tuple(args.input_std)),
+                OutputOptions(out_dir=args.out, name=args.name, version=args.version, threshold=args.threshold,
+                              trained=not args.untrained, description=args.description),
+                CheckOptions(rewrites=() if args.no_rewrites else tuple(args.rewrites or DEFAULT_REWRITES),
+                             tolerance=args.tolerance, calibration_dir=args.calibration_dir,
+                             parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
+                             runtime_graphs=args.runtime_graphs, runtime_graph_tolerance=args.runtime_graph_tolerance,
+                             heatmap=args.heatmap),
                 progress=progress)
         elif args.command == "demo":
             from melanoma_export.demo import build_demo
