@@ -1,6 +1,6 @@
 """Command line: parses arguments (in groups) and hands over; no logic here.
 
-    melanoma-export convert MODEL [--arch A --size N] --out DIR ...
+    melanoma-export convert MODEL [--arch A --size N] [--metadata isic2020] --out DIR ...
     melanoma-export demo --out models/efficientnetb4-demo/1
     melanoma-export optimize models/efficientnetb4-demo/1 [--images DIR]
     melanoma-export add-heatmap models/efficientnetb4-demo/1 [--source FILE] [--images DIR]
@@ -105,6 +105,7 @@ def _heatmap_flag(parser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
+    from melanoma_export.metadata import ENCODINGS
     from melanoma_export.parity import DEFAULT_TOLERANCE
     from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
     from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
@@ -167,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--int8-tolerance", type=float, default=DEFAULT_INT8_TOLERANCE,
                    help=f"max |dprobability| int8 vs fp32 on the calibration images (default {DEFAULT_INT8_TOLERANCE:g})")
     _heatmap_flag(g)
+    g.add_argument("--metadata", choices=sorted(ENCODINGS), metavar="ENCODING",
+                   help="the model has a second input, a patient metadata vector, in this encoding (isic2020: "
+                        "sex, age/90, anatomic site one-hot + missing; 9 values); recorded in model.json "
+                        "extraInputs, and the parity gate feeds metadata cases beside every image")
     _runtime_graph_flags(c, DEFAULT_RUNTIME_GRAPH_TOLERANCE)
 
     # ---- demo
@@ -324,25 +329,27 @@ def main(argv=None) -> int:
 
     try:
         if args.command == "convert":
-            from melanoma_export.pipeline import convert
+            from melanoma_export.pipeline import CheckOptions, InputOptions, OutputOptions, SourceOptions, convert
+            from melanoma_export.preprocessing import choices_from_flags
             from melanoma_export.rewrites import DEFAULT_REWRITES
 
-            from melanoma_export.preprocessing import choices_from_flags
-
-            rewrites = [] if args.no_rewrites else (args.rewrites or list(DEFAULT_REWRITES))
             choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
                                          jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
                                          jpeg_encoder=args.jpeg_encoder, legacy_method=args.resize_method,
                                          legacy_antialias=args.antialias, defaults=True)
             out = convert(
-                model_path=args.model, out_dir=args.out, name=args.name, version=args.version, arch=args.arch,
-                size=args.size, layout=args.layout, qubvel_mean=args.qubvel_mean, qubvel_std=args.qubvel_std,
-                crop_fraction=args.crop_fraction, choices=choices,
-                scale=args.input_scale, mean=args.input_mean, std=args.input_std, threshold=args.threshold,
-                rewrite_names=rewrites, tolerance=args.tolerance, calibration_dir=args.calibration_dir,
-                parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
-                trained=not args.untrained, description=args.description, runtime_graphs=args.runtime_graphs,
-                runtime_graph_tolerance=args.runtime_graph_tolerance, heatmap=args.heatmap, progress=progress)
+                SourceOptions(args.model, arch=args.arch, size=args.size, layout=args.layout,
+                              qubvel_mean=args.qubvel_mean, qubvel_std=args.qubvel_std, metadata=args.metadata),
+                InputOptions(crop_fraction=args.crop_fraction, choices=choices, scale=args.input_scale,
+                             mean=tuple(args.input_mean), std=tuple(args.input_std)),
+                OutputOptions(out_dir=args.out, name=args.name, version=args.version, threshold=args.threshold,
+                              trained=not args.untrained, description=args.description),
+                CheckOptions(rewrites=() if args.no_rewrites else tuple(args.rewrites or DEFAULT_REWRITES),
+                             tolerance=args.tolerance, calibration_dir=args.calibration_dir,
+                             parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
+                             runtime_graphs=args.runtime_graphs, runtime_graph_tolerance=args.runtime_graph_tolerance,
+                             heatmap=args.heatmap),
+                progress=progress)
         elif args.command == "demo":
             from melanoma_export.demo import build_demo
 

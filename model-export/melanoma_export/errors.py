@@ -48,3 +48,9 @@ class PreprocessingError(ExportError):
     """An image cannot be turned into a model input (undecodable, too large)."""
 
     exit_code = 6
+
+
+class MetadataError(ExportError):
+    """Patient metadata that the model's encoding cannot take, or a model and a --metadata flag that do not fit."""
+
+    exit_code = 9

@@ -15,6 +15,7 @@ import numpy as np
 
 from melanoma_export import evaluation
 from melanoma_export.errors import ExportError
+from melanoma_export.metadata import ModelInputs, csv_metadata, spec_encoding
 from melanoma_export.service import Service, ServiceError
 
 
@@ -31,12 +32,16 @@ def collect(service_url: str, images: str, labels_csv: str, api_key: str | None 
     evaluation.match_images(rows, images)
     service = Service(service_url, api_key)
     spec = service.model()
+    # A model with a metadata input gets each photo's sex, age and site from the labels file (ISIC 2020 columns),
+    # absent where the file has none; the reference is fed the same (run_reference).
+    sends_metadata = spec_encoding(spec) is not None
     to_send = [r for r in rows if r.target is not None and r.path is not None]
     progress(f"{len(to_send)} labelled photos to {service.url}/v1/predictions "
              f"({sum(r.target is None for r in rows)} rows without a malignant/benign label, "
              f"{sum(r.target is not None and r.path is None for r in rows)} without a file)")
     with _progress_bar(len(to_send), "evaluate") as bar:
-        answers = service.predict_all(to_send, lambda r: r.path.read_bytes(), concurrency, bar)
+        answers = service.predict_all(to_send, lambda r: r.path.read_bytes(), concurrency, bar,
+                                      metadata_of=(lambda r: csv_metadata(r.metadata)) if sends_metadata else None)
     by_row = {id(r): a for r, a in zip(to_send, answers)}
     photos, excluded = [], []
     for r in rows:
@@ -44,7 +49,8 @@ def collect(service_url: str, images: str, labels_csv: str, api_key: str | None 
             excluded.append({"image": r.image, "label": r.raw_label})
             continue
         entry = {"image": r.image, "file": r.path.name if r.path else None, "target": r.target,
-                 "metadata": r.metadata, "probability": None, "uncalibratedProbability": None, "calibrated": None,
+                 "metadata": r.metadata, **({"sentMetadata": csv_metadata(r.metadata)} if sends_metadata else {}),
+                 "probability": None, "uncalibratedProbability": None, "calibrated": None,
                  "serviceLabel": None, "status": None, "error": None}
         if r.path is None:
             entry["error"] = {"kind": "missing", "status": None, "type": None,
@@ -126,11 +132,14 @@ def run_reference(result: dict, images: str, source_path: str | None, progress=p
     spec = result["spec"]
     pp = Preprocessing.from_spec(spec["input"])
     norm = Normalization.from_spec(spec["input"]["normalization"])
+    enc = spec_encoding(spec)
     ok = [x for x in result["photos"] if x["probability"] is not None]
-    tensors, used, failed = [], [], []
+    tensors, rows, used, failed = [], [], [], []
     for x in ok:
         try:
             t, _ = reference_tensor(os.path.join(images, x["file"]), pp)
+            if enc is not None:
+                rows.append(enc.encode(x.get("sentMetadata")))
         except ExportError as e:
             failed.append({"image": x["image"], "reason": str(e)})
             continue
@@ -145,7 +154,8 @@ def run_reference(result: dict, images: str, source_path: str | None, progress=p
         del model
         weights = {"weightsDigestMatches": True}
     try:
-        tf, info = parity.tensorflow_reference(source.to_json(), to_model_input(np.stack(tensors), norm), progress)
+        x = to_model_input(np.stack(tensors), norm)
+        tf, info = parity.tensorflow_reference(source.to_json(), ModelInputs(x, np.stack(rows)) if enc else x, progress)
     finally:
         if tmp is not None:
             tmp.cleanup()

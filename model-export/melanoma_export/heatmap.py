@@ -6,6 +6,11 @@ mean over the cells is the model's logit exactly (the average of an affine map i
 The bias is included for that reason: the raw map then has units (a logit per location) and can be checked
 against the probability; min-max scaling, which is what the service shows, removes it anyway.
 
+A head that reads the pooled features concatenated with other vectors (a patient metadata branch,
+``Dense(1)(Concatenate([GAP(F), m]))``) splits the kernel by rows: ``cam[h, w] = F[h, w, :] @ w_F + (m @ w_m + b)``.
+The other vectors' term is the same in every cell, so the mean over the cells is still the model's logit and the
+min-max scaled map is the image's alone.
+
 The output is added to the ONNX graph by surgery after export (``add_cam_output``): one ``MatMul`` on the
 tensor the global average pooling reads, with the Dense layer's own weight and bias tensors, then a
 ``Squeeze``. No new weights are stored, the probability path is untouched, and onnxruntime computes the map
@@ -31,6 +36,8 @@ DEFAULT_CAM_TOLERANCE = 1e-3
 CAM_MEANING = ("class activation map: the Dense unit's logit at each cell of the last convolution's feature map "
                "(F[h,w,:] @ kernel + bias; its mean over the cells is the model's logit), rows x columns as in "
                "the model's input")
+CAM_OTHERS_MEANING = ("; the vectors concatenated with the pooled features (the patient metadata branch) add their "
+                      "share of the logit to every cell alike, so they shift the raw map and leave the scaled one")
 
 
 class NoCamHead(ExportError):
@@ -42,10 +49,15 @@ class NoCamHead(ExportError):
 @dataclass(frozen=True)
 class CamSite:
     features: str  # the tensor the global average pooling reads (N, H, W, C)
-    kernel: str    # the Dense kernel (C, 1)
+    kernel: str    # the Dense kernel (C, 1), or (C + the other vectors' widths, 1) after a Concat
     bias: str | None
     height: int
     width: int
+    # A Concat before the Dense layer: the feature rows' first row in the kernel, and (tensor, first row, width)
+    # of every other vector concatenated with the pooled features.
+    feature_row: int = 0
+    others: tuple = ()
+    channels: int = 0
 
 
 # ---------------------------------------------------------------------------------------------- ONNX side
@@ -53,7 +65,7 @@ class CamSite:
 def find_cam_site(proto) -> CamSite:
     """Walk back from the probability output: [Sigmoid] <- [Add(bias)] <- MatMul(pooled, kernel) <-
     ReduceMean(features, axes=[1, 2], keepdims=0). Raise NoCamHead naming what was found instead."""
-    from onnx import numpy_helper, shape_inference
+    from onnx import numpy_helper
 
     g = proto.graph
     producer = {o: n for n in g.node for o in n.output}
@@ -81,6 +93,24 @@ def find_cam_site(proto) -> CamSite:
         raise NoCamHead(f"no class activation map: the graph's head is not GlobalAveragePooling + Dense(1) "
                         f"(found {node.op_type if node is not None else 'nothing'} before the output)")
     pooled, kernel = node.input
+    from onnx import shape_inference
+
+    inferred = shape_inference.infer_shapes(proto)
+    shapes = {v.name: v.type.tensor_type.shape for v in
+              list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input)}
+    concat = producer.get(pooled)
+    feature_row, others = 0, []
+    if concat is not None and concat.op_type == "Concat":
+        axis = next((a.i for a in concat.attribute if a.name == "axis"), None)
+        widths = [_last_dim(shapes.get(t)) for t in concat.input]
+        gaps = [i for i, t in enumerate(concat.input) if getattr(producer.get(t), "op_type", None) == "ReduceMean"]
+        if axis not in (-1, 1) or len(gaps) != 1 or min(widths) <= 0:
+            raise NoCamHead("no class activation map: the Dense layer reads a Concat that is not one global average "
+                            f"pooling beside other vectors on the last axis (axis {axis}, widths {widths})")
+        rows = np.cumsum([0] + widths)
+        feature_row = int(rows[gaps[0]])
+        others = [(t, int(rows[i]), widths[i]) for i, t in enumerate(concat.input) if i != gaps[0]]
+        pooled = concat.input[gaps[0]]
     gap = producer.get(pooled)
     if gap is None or gap.op_type != "ReduceMean":
         raise NoCamHead(f"no class activation map: the Dense layer reads {gap.op_type if gap is not None else 'an input'}"
@@ -94,17 +124,21 @@ def find_cam_site(proto) -> CamSite:
         raise NoCamHead(f"no class activation map: the pooling reduces axes {axes} (keepdims {keepdims}), "
                         "not the spatial axes [1, 2] of an NHWC feature map")
     features = gap.input[0]
-    inferred = shape_inference.infer_shapes(proto)
-    shapes = {v.name: v.type.tensor_type.shape for v in
-              list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input)}
     dims = [d.dim_value if d.HasField("dim_value") else -1 for d in shapes[features].dim] if features in shapes else []
     if len(dims) != 4 or min(dims[1:]) <= 0:
         raise NoCamHead(f"no class activation map: the pooled feature map's shape is {dims or 'unknown'}, "
                         "not (batch, height, width, channels)")
     k = const(kernel)
-    if k is not None and (k.ndim != 2 or k.shape != (dims[3], 1)):
-        raise NoCamHead(f"no class activation map: the Dense kernel has shape {k.shape}, not ({dims[3]}, 1)")
-    return CamSite(features, kernel, bias, dims[1], dims[2])
+    rows = dims[3] + sum(w for _, _, w in others)
+    if k is not None and (k.ndim != 2 or k.shape != (rows, 1)):
+        raise NoCamHead(f"no class activation map: the Dense kernel has shape {k.shape}, not ({rows}, 1)")
+    return CamSite(features, kernel, bias, dims[1], dims[2], feature_row, tuple(others), dims[3])
+
+
+def _last_dim(shape) -> int:
+    if shape is None or not shape.dim or not shape.dim[-1].HasField("dim_value"):
+        return -1
+    return int(shape.dim[-1].dim_value)
 
 
 def add_cam_output(proto) -> dict:
@@ -117,28 +151,63 @@ def add_cam_output(proto) -> dict:
     site = find_cam_site(proto)
     g = proto.graph
     logits = "cam_logits"
+
+    def kernel_rows(first: int, count: int, tag: str) -> str:
+        """The kernel's rows first..first+count-1, sliced in the graph (no copy of the weights stored)."""
+        for name, v in ((f"cam_{tag}_start", first), (f"cam_{tag}_end", first + count), ("cam_axis0", 0)):
+            if name not in {i.name for i in g.initializer}:
+                g.initializer.append(numpy_helper.from_array(np.array([v], np.int64), name))
+        g.node.append(helper.make_node("Slice", [site.kernel, f"cam_{tag}_start", f"cam_{tag}_end", "cam_axis0"],
+                                       [f"cam_{tag}_kernel"], name=f"cam_{tag}_slice"))
+        return f"cam_{tag}_kernel"
+
     # (N, H, W, C) @ (C, 1) -> (N, H, W, 1): MatMul broadcasts over the leading axes, so the kernel is used as is.
-    g.node.append(helper.make_node("MatMul", [site.features, site.kernel], ["cam_weighted"], name="cam_matmul"))
-    if site.bias is not None:
+    channels = None if not site.others else kernel_rows(site.feature_row, site.channels, "features")
+    g.node.append(helper.make_node("MatMul", [site.features, channels or site.kernel], ["cam_weighted"],
+                                   name="cam_matmul"))
+    # One term per sample, the same in every cell: the other concatenated vectors' share of the logit, + bias.
+    terms = []
+    for i, (tensor, first, width) in enumerate(site.others):
+        g.node.append(helper.make_node("MatMul", [tensor, kernel_rows(first, width, f"other{i}")], [f"cam_other{i}"],
+                                       name=f"cam_other{i}_matmul"))
+        terms.append(f"cam_other{i}")
+    if terms:
+        total = terms[0]
+        for i, t in enumerate(terms[1:]):
+            g.node.append(helper.make_node("Add", [total, t], [f"cam_others_{i}"], name=f"cam_others_{i}"))
+            total = f"cam_others_{i}"
+        if site.bias is not None:
+            g.node.append(helper.make_node("Add", [total, site.bias], ["cam_offset"], name="cam_offset_bias"))
+            total = "cam_offset"
+        g.initializer.append(numpy_helper.from_array(np.array([1, 2], np.int64), "cam_offset_axes"))
+        g.node.append(helper.make_node("Unsqueeze", [total, "cam_offset_axes"], ["cam_offset_nhwc"],
+                                       name="cam_offset_unsqueeze"))  # (N, 1) -> (N, 1, 1, 1)
+        g.node.append(helper.make_node("Add", ["cam_weighted", "cam_offset_nhwc"], [logits], name="cam_bias"))
+    elif site.bias is not None:
         g.node.append(helper.make_node("Add", ["cam_weighted", site.bias], [logits], name="cam_bias"))
     else:
         logits = "cam_weighted"
     g.initializer.append(numpy_helper.from_array(np.array([-1], np.int64), "cam_squeeze_axes"))
     g.node.append(helper.make_node("Squeeze", [logits, "cam_squeeze_axes"], [CAM_OUTPUT], name="cam_squeeze"))
     g.output.append(helper.make_tensor_value_info(CAM_OUTPUT, TensorProto.FLOAT, ["batch", site.height, site.width]))
-    return {"name": CAM_OUTPUT, "kind": CAM_KIND, "shape": [-1, site.height, site.width], "dtype": "float32",
-            "layout": "rows x columns", "includesBias": site.bias is not None, "meaning": CAM_MEANING}
+    record = {"name": CAM_OUTPUT, "kind": CAM_KIND, "shape": [-1, site.height, site.width], "dtype": "float32",
+              "layout": "rows x columns", "includesBias": site.bias is not None, "meaning": CAM_MEANING}
+    if site.others:
+        record["meaning"] += CAM_OTHERS_MEANING
+        record["includesOtherInputs"] = True
+    return record
+
 
 
 def onnx_cams(onnx_path: str, x: np.ndarray, batch: int | None = None, level: str = "all") -> np.ndarray:
     import onnxruntime as ort
 
-    from melanoma_export.export import INPUT_NAME
+    from melanoma_export.metadata import feeds
     from melanoma_export.parity import session_options
 
     sess = ort.InferenceSession(onnx_path, session_options(level), providers=["CPUExecutionProvider"])
     batch = batch or len(x)
-    outs = [sess.run([CAM_OUTPUT], {INPUT_NAME: x[i:i + batch]})[0] for i in range(0, len(x), batch)]
+    outs = [sess.run([CAM_OUTPUT], feeds(x[i:i + batch]))[0] for i in range(0, len(x), batch)]
     return np.concatenate(outs, axis=0).astype(np.float32)
 
 
@@ -177,7 +246,9 @@ def validate_cam(onnx_path: str, x: np.ndarray, reference: np.ndarray,
 # --------------------------------------------------------------------------------------------- Keras side
 
 def keras_cam_parts(model):
-    """(feature sub-model, kernel (C,), bias) of a model whose output is Dense(1)(GlobalAveragePooling2D(F)).
+    """(sub-model, feature kernel (C,), bias, other kernels) of a model whose output is
+    Dense(1)(GlobalAveragePooling2D(F)) or Dense(1)(Concatenate([GlobalAveragePooling2D(F), v, ...])). The sub-model
+    gives F and then every other concatenated vector v, whose kernel rows are listed in that order.
 
     Works whether the EfficientNet base is nested as one layer or flat. Raises NoCamHead otherwise."""
     import keras
@@ -186,25 +257,40 @@ def keras_cam_parts(model):
     if not isinstance(out_layer, keras.layers.Dense) or out_layer.units != 1:
         raise NoCamHead(f"no class activation map: the model's output layer is {type(out_layer).__name__}, "
                         "not Dense(1)")
-    pool = out_layer.input._keras_history[0]
-    if not isinstance(pool, keras.layers.GlobalAveragePooling2D) or pool.keepdims:
-        raise NoCamHead(f"no class activation map: the Dense layer reads {type(pool).__name__}, not "
-                        "GlobalAveragePooling2D")
-    features = keras.Model(model.inputs, pool.input)
     kernel = np.asarray(keras.ops.convert_to_numpy(out_layer.kernel), np.float32)[:, 0]
     bias = (np.asarray(keras.ops.convert_to_numpy(out_layer.bias), np.float32)[0] if out_layer.use_bias else None)
-    return features, kernel, bias
+    read = out_layer.input._keras_history[0]
+    parts = [out_layer.input]
+    if isinstance(read, keras.layers.Concatenate) and read.axis in (-1, 1):
+        parts = list(read.input)
+    pools = [i for i, t in enumerate(parts) if isinstance(t._keras_history[0], keras.layers.GlobalAveragePooling2D)
+             and not t._keras_history[0].keepdims]
+    if len(pools) != 1:
+        raise NoCamHead(f"no class activation map: the Dense layer reads {type(read).__name__}, not "
+                        "GlobalAveragePooling2D (alone or concatenated with other vectors)")
+    rows = np.cumsum([0] + [int(t.shape[-1]) for t in parts])
+    at = pools[0]
+    others = [i for i in range(len(parts)) if i != at]
+    pool = parts[at]._keras_history[0]
+    sub = keras.Model(model.inputs, [pool.input] + [parts[i] for i in others])
+    return sub, kernel[rows[at]:rows[at + 1]], bias, [kernel[rows[i]:rows[i + 1]] for i in others]
 
 
-def keras_cam(model, x: np.ndarray, batch: int = 8) -> np.ndarray:
-    """The class activation map computed by Keras in this process's backend (TensorFlow in the worker)."""
+def keras_cam(model, x, batch: int = 8) -> np.ndarray:
+    """The class activation map computed by Keras in this process's backend (TensorFlow in the worker). ``x``: images
+    or metadata.ModelInputs."""
     import keras
 
-    features, kernel, bias = keras_cam_parts(model)
+    from melanoma_export.export import keras_inputs
+
+    sub, kernel, bias, other_kernels = keras_cam_parts(model)
     outs = []
     for i in range(0, len(x), batch):
-        f = features(x[i:i + batch], training=False)
+        got = sub(keras_inputs(model, x[i:i + batch]), training=False)
+        f, rest = (got[0], got[1:]) if isinstance(got, (list, tuple)) else (got, [])
         cam = keras.ops.einsum("nhwc,c->nhw", f, keras.ops.convert_to_tensor(kernel))
+        for v, k in zip(rest, other_kernels):
+            cam = cam + keras.ops.einsum("nc,c->n", v, keras.ops.convert_to_tensor(k))[:, None, None]
         if bias is not None:
             cam = cam + bias
         outs.append(np.asarray(keras.ops.convert_to_numpy(cam), np.float32))
@@ -230,6 +316,8 @@ def graph_feature_cams(proto, site: CamSite, x: np.ndarray) -> np.ndarray:
     from melanoma_export.export import INPUT_NAME
 
     inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    if site.others:
+        raise ExportError("graph-features reference: only for a Dense layer that reads the pooled features alone")
     if site.kernel not in inits or (site.bias is not None and site.bias not in inits):
         raise ExportError("graph-features reference: the Dense kernel or bias is computed in the graph, not stored")
     probe = onnx.ModelProto()
@@ -264,6 +352,7 @@ def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str
 
     from melanoma_export import backend, parity
     from melanoma_export.export import save
+    from melanoma_export.metadata import spec_encoding
     from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
     from melanoma_export.reference import source_model_for
     from melanoma_export.runtime_graphs import verify_model_sha256
@@ -281,7 +370,7 @@ def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str
     pp = Preprocessing.from_spec(spec["input"])
     norm = Normalization.from_spec(spec["input"]["normalization"])
     n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
-    x, desc = parity.make_inputs(pp, norm, images, n, progress)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
     if against not in AGAINST:
         raise ExportError(f"unknown reference {against!r}; choose one of {', '.join(AGAINST)}")
     if against == "tensorflow":
@@ -355,10 +444,10 @@ def mean_logit_gap(onnx_path: str, x: np.ndarray) -> float:
     float rounding when the bias is in the map."""
     import onnxruntime as ort
 
-    from melanoma_export.export import INPUT_NAME
+    from melanoma_export.metadata import feeds
 
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
-    p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], {INPUT_NAME: x})
+    p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], feeds(x))
     p = p[:, 0].astype(np.float64)
     keep = (p > 1e-4) & (p < 1 - 1e-4)  # a saturated sigmoid says little about its logit
     if not keep.any():

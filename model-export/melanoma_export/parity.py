@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ExportError, ParityError
-from melanoma_export.export import INPUT_NAME
+from melanoma_export.export import OUTPUT_NAME
+from melanoma_export.metadata import Encoding, ModelInputs, cross, feeds, images_of, parity_cases
 from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
 
 DEFAULT_TOLERANCE = 1e-5
@@ -55,8 +56,11 @@ def calibration_pixels(directory: str, pp: Preprocessing, n: int, progress=print
 
 
 def make_inputs(pp: Preprocessing, norm: Normalization, calibration_dir: str | None, n: int = MIN_INPUTS,
-                progress=print):
-    """(model inputs float32, description dict). Images are topped up with noise to reach ``n``."""
+                progress=print, metadata: Encoding | None = None):
+    """(model inputs float32, description dict). Images are topped up with noise to reach ``n``. With a metadata
+    ``Encoding``, every image goes with every one of its parity cases (metadata.parity_cases: all missing, then
+    each category, several numbers, each one-hot column): a ModelInputs of n x cases rows, the cases listed in
+    the description as the API's metadata objects."""
     n = max(n, MIN_INPUTS)
     if calibration_dir:
         pixels, names = calibration_pixels(calibration_dir, pp, n, progress)
@@ -66,18 +70,30 @@ def make_inputs(pp: Preprocessing, norm: Normalization, calibration_dir: str | N
             kind = "images+noise"
     else:
         pixels, names, kind = noise_pixels(n, pp.size), [], "noise"
-    return to_model_input(pixels, norm), {"inputKind": kind, "inputs": int(len(pixels)), "images": names}
+    x = to_model_input(pixels, norm)
+    desc = {"inputKind": kind, "inputs": int(len(pixels)), "images": names}
+    if metadata is not None:
+        cases = parity_cases(metadata)
+        x = cross(x, metadata, cases)
+        desc.update(inputs=int(len(x)), metadataCases=cases)
+    return x, desc
 
 
-def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print, cam: bool = False) -> tuple[np.ndarray, dict]:
-    """Probabilities of the source model on TensorFlow, computed in a separate process. With ``cam``, the info
-    dict also holds TensorFlow's class activation maps under ``"cam"`` (heatmap.py)."""
+def tensorflow_reference(source_json: dict, x, progress=print, cam: bool = False) -> tuple[np.ndarray, dict]:
+    """Probabilities of the source model on TensorFlow, computed in a separate process. ``x``: images, or
+    metadata.ModelInputs (images with their metadata rows). With ``cam``, the info dict also holds TensorFlow's
+    class activation maps under ``"cam"`` (heatmap.py)."""
     progress("running the source model on TensorFlow (separate process)")
     with tempfile.TemporaryDirectory(prefix="melanoma-tf-") as tmp:
-        inp, out, req, cams = (os.path.join(tmp, n) for n in ("x.npy", "y.npy", "req.json", "cam.npy"))
-        np.save(inp, x)
+        inp, meta, out, req, cams = (os.path.join(tmp, n) for n in ("x.npy", "m.npy", "y.npy", "req.json", "cam.npy"))
+        np.save(inp, images_of(x))
+        extra = {}
+        if isinstance(x, ModelInputs):
+            np.save(meta, x.metadata)
+            extra["metadataInputs"] = meta
         with open(req, "w") as f:
-            json.dump({"source": source_json, "inputs": inp, "output": out, **({"camOutput": cams} if cam else {})}, f)
+            json.dump({"source": source_json, "inputs": inp, "output": out, **extra,
+                       **({"camOutput": cams} if cam else {})}, f)
         env = dict(os.environ)
         env["KERAS_BACKEND"] = "tensorflow"
         pkg_root = str(Path(__file__).resolve().parent.parent)
@@ -116,7 +132,7 @@ def onnx_probabilities(onnx_path: str, x: np.ndarray, batch: int | None = None, 
     so = session_options(level, threads)
     sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
     batch = batch or len(x)
-    outs = [sess.run(None, {INPUT_NAME: x[i:i + batch]})[0] for i in range(0, len(x), batch)]
+    outs = [sess.run([OUTPUT_NAME], feeds(x[i:i + batch]))[0] for i in range(0, len(x), batch)]
     return np.concatenate(outs, axis=0).astype(np.float32)
 
 

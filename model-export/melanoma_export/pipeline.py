@@ -1,7 +1,9 @@
 """The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> runtime graphs
 -> write.
 
-Nothing is written to the output directory until every check has passed.
+``convert`` takes its choices in four groups (what to load, how a photo becomes the input, what the spec says and
+where it goes, what is checked); ``export_validate_write`` runs the steps on an ``ExportPlan``, whatever the source
+(convert or the demo). Nothing is written to the output directory until every check has passed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 from melanoma_export import backend
 from melanoma_export.errors import ExportError, QuantizationRefused
 from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
+from melanoma_export.parity import DEFAULT_TOLERANCE
 from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
+from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
 from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
 from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
 
@@ -48,16 +52,24 @@ class ExportPlan:
     extra_export: dict = field(default_factory=dict)
     heatmap: bool = True  # add the class activation map output (heatmap.py) when the head allows it
     cam_tolerance: float = DEFAULT_CAM_TOLERANCE
+    metadata: str | None = None  # the encoding of the model's second input (metadata.ENCODINGS), if it has one
 
 
 def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
     import onnx
 
-    from melanoma_export import heatmap, parity, rewrites, runtime_graphs
+    from melanoma_export import heatmap, metadata, parity, rewrites, runtime_graphs
     from melanoma_export.export import export_onnx, save
     from melanoma_export.sources import weights_digest
 
     backend.use("torch")
+    enc = metadata.encoding(plan.metadata) if plan.metadata else None
+    if enc is not None and plan.int8:
+        raise QuantizationRefused("--int8 is not available with --metadata yet: the calibration would need patient "
+                                  "metadata beside every calibration image")
+    if enc is not None and plan.parity_pixels is not None:
+        raise ExportError("explicit parity images come without metadata rows; a metadata model is gated on "
+                          "--calibration-dir images or noise, each with every metadata case")
     digest = weights_digest(model)
     with tempfile.TemporaryDirectory(prefix="melanoma-export-") as tmp:
         raw = os.path.join(tmp, "raw.onnx")
@@ -70,8 +82,9 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
         if plan.heatmap:
             try:
                 cam = heatmap.add_cam_output(proto)
+                also = " + the other inputs' share, the same in every cell" if cam.get("includesOtherInputs") else ""
                 progress(f"  heatmap: class activation map output {cam['name']!r} {cam['shape'][1]}x{cam['shape'][2]} "
-                         "added (feature map x Dense kernel + bias)")
+                         f"added (feature map x Dense kernel + bias{also})")
             except heatmap.NoCamHead as e:
                 progress(f"  heatmap: skipped, {e}")
         fp32 = os.path.join(tmp, "fp32.onnx")
@@ -85,11 +98,14 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             x = to_model_input(plan.parity_pixels, plan.norm)
             desc = {"inputKind": plan.parity_kind, "inputs": int(len(x)), "images": []}
         else:
-            x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress)
+            x, desc = parity.make_inputs(plan.pp, plan.norm, plan.calibration_dir, plan.parity_inputs, progress,
+                                         metadata=enc)
         ref, info = parity.tensorflow_reference(plan.source_json, x, progress, cam=cam is not None)
         if info.get("weightsDigest") != digest:
             raise ExportError("torch and TensorFlow loaded different weights (weights digests differ)")
-        progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs, tolerance {plan.tolerance:g}")
+        cases = f" ({len(x) // len(desc['metadataCases'])} x {len(desc['metadataCases'])} metadata cases)" if enc else ""
+        progress(f"parity gate: onnxruntime vs TensorFlow on {len(x)} {desc['inputKind']} inputs{cases}, "
+                 f"tolerance {plan.tolerance:g}")
         figures = parity.validate(fp32, x, ref, plan.tolerance)
         progress(f"  max |dprobability| = {figures['maxAbsDiffProbability']:.3g} (tolerance {plan.tolerance:g}): passed")
         if cam is not None:
@@ -142,56 +158,108 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
         figures.update({k: desc[k] for k in ("inputs", "inputKind")})
         if desc["images"]:
             figures["images"] = desc["images"]
+        if enc is not None:
+            figures["metadataCases"] = desc["metadataCases"]
         spec = build_spec(name=plan.name, version=plan.version, trained=plan.trained,
                           description=plan.description, onnx_path=str(target), opset=opset, pp=plan.pp,
                           norm=plan.norm, threshold=plan.threshold,
                           source={**plan.source_spec, "weightsDigest": digest},
                           graph_rewrites=records, parity=figures, extra_export=plan.extra_export,
-                          quantization=quant, runtime_graphs=graphs, extra_outputs=[cam] if cam else [])
+                          quantization=quant, runtime_graphs=graphs, extra_outputs=[cam] if cam else [],
+                          extra_inputs=[enc.to_spec(metadata.METADATA_INPUT_NAME)] if enc else [])
         write_spec(str(out), spec)
     also = "".join(f", {g['file']}" for g in graphs)
     progress(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB){also} and {out / 'model.json'}")
     return out
 
 
-def convert(*, model_path: str, out_dir: str | None, name: str | None, version: str, arch: str | None,
-            size: int | None, layout: str, qubvel_mean, qubvel_std, crop_fraction: float | None,
-            choices: dict | None = None, scale: float = 1.0, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0),
-            threshold: float = 0.5, rewrite_names=(), tolerance: float, calibration_dir: str | None, parity_inputs: int,
-            int8: bool, int8_tolerance: float, trained: bool, description: str | None,
-            runtime_graphs: bool = True, runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
-            heatmap: bool = True, progress=print) -> Path:
+@dataclass(frozen=True)
+class SourceOptions:
+    """What to load and how to read it (sources.inspect_source)."""
+
+    model_path: str
+    arch: str | None = None  # rebuild this keras.applications architecture and read the weights into it
+    size: int | None = None
+    layout: str = "auto"
+    qubvel_mean: tuple | None = None  # qubvel layout only: what training did to the 0..1 image
+    qubvel_std: tuple | None = None
+    metadata: str | None = None  # the encoding of a second (patient metadata) input, metadata.ENCODINGS
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How a photo becomes the model's input; all of it is recorded in the spec."""
+
+    crop_fraction: float | None = None  # None: the default for the model's input size
+    choices: dict = field(default_factory=dict)  # Preprocessing.replace keywords (resize, order, JPEG round trip)
+    scale: float = 1.0  # model input = (pixel * scale - mean) / std
+    mean: tuple = (0.0, 0.0, 0.0)
+    std: tuple = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where the version directory goes and what its spec says about the model."""
+
+    out_dir: str | None = None  # None: models/<name>/<version>
+    name: str | None = None  # None: the file name without extension
+    version: str = "1"
+    threshold: float = 0.5
+    trained: bool = True
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What is done to the graph and checked before anything is written."""
+
+    rewrites: tuple = ()
+    tolerance: float = DEFAULT_TOLERANCE
+    calibration_dir: str | None = None  # parity (and int8 calibration) images; None: deterministic noise
+    parity_inputs: int = 8
+    int8: bool = False
+    int8_tolerance: float = DEFAULT_INT8_TOLERANCE
+    runtime_graphs: bool = True
+    runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE
+    heatmap: bool = True
+
+
+def convert(source: SourceOptions, inputs: InputOptions = InputOptions(), output: OutputOptions = OutputOptions(),
+            checks: CheckOptions = CheckOptions(), progress=print) -> Path:
     backend.use("torch")
     from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
 
-    source = inspect_source(model_path, arch, size, layout)
-    if qubvel_mean is not None:
-        source.qubvel_mean = [float(v) for v in qubvel_mean]
-    if qubvel_std is not None:
-        source.qubvel_std = [float(v) for v in qubvel_std]
-    if calibration_dir and not Path(calibration_dir).is_dir():
-        raise ExportError(f"--calibration-dir {calibration_dir} is not a directory")
-    progress(f"loading {model_path} ({source.kind}) with Keras on torch")
-    model = load_model(source)
+    model_path = source.model_path
+    loaded = inspect_source(model_path, source.arch, source.size, source.layout)
+    loaded.metadata = source.metadata
+    if source.qubvel_mean is not None:
+        loaded.qubvel_mean = [float(v) for v in source.qubvel_mean]
+    if source.qubvel_std is not None:
+        loaded.qubvel_std = [float(v) for v in source.qubvel_std]
+    if checks.calibration_dir and not Path(checks.calibration_dir).is_dir():
+        raise ExportError(f"--calibration-dir {checks.calibration_dir} is not a directory")
+    progress(f"loading {model_path} ({loaded.kind}) with Keras on torch")
+    model = load_model(loaded)
     image_size = model_image_size(model)
-    fraction = crop_fraction if crop_fraction is not None else DEFAULT_CROP_FRACTION.get(image_size)
+    fraction = inputs.crop_fraction if inputs.crop_fraction is not None else DEFAULT_CROP_FRACTION.get(image_size)
     if fraction is None:
         raise ExportError(f"no default centre-crop fraction for {image_size} px; give --crop-fraction")
-    # choices: Preprocessing.replace keywords (resize, order, round trip); checked before the long export
-    pp = Preprocessing(image_size, fraction).replace(**(choices or {}))
-    norm = Normalization(scale, tuple(mean), tuple(std))
-    model_name = name or Path(model_path.rstrip("/")).name.split(".")[0]
-    source_spec = {"kind": source.kind, "arch": source.arch, "imageSize": image_size,
-                   "layout": source.layout, "files": source_files(source)}
-    if source.layout == "qubvel":
-        source_spec["qubvelInput"] = {"mean": source.qubvel_mean, "std": source.qubvel_std,
+    # checked before the long export
+    pp = Preprocessing(image_size, fraction).replace(**inputs.choices)
+    norm = Normalization(inputs.scale, tuple(inputs.mean), tuple(inputs.std))
+    model_name = output.name or Path(model_path.rstrip("/")).name.split(".")[0]
+    source_spec = {"kind": loaded.kind, "arch": loaded.arch, "imageSize": image_size,
+                   "layout": loaded.layout, "files": source_files(loaded)}
+    if loaded.layout == "qubvel":
+        source_spec["qubvelInput"] = {"mean": loaded.qubvel_mean, "std": loaded.qubvel_std,
                                       "note": "applied to the 0..1 image inside the graph (Normalization layer)"}
     plan = ExportPlan(
-        name=model_name, version=version, out_dir=out_dir or os.path.join("models", model_name, version),
-        trained=trained,
-        description=description or f"{source.arch or 'Keras model'} converted from {Path(model_path).name}",
-        pp=pp, norm=norm, source_spec=source_spec, source_json=source.to_json(), threshold=threshold,
-        rewrites=tuple(rewrite_names), tolerance=tolerance, calibration_dir=calibration_dir,
-        parity_inputs=parity_inputs, int8=int8, int8_tolerance=int8_tolerance, runtime_graphs=runtime_graphs,
-        runtime_graph_tolerance=runtime_graph_tolerance, heatmap=heatmap)
+        name=model_name, version=output.version,
+        out_dir=output.out_dir or os.path.join("models", model_name, output.version), trained=output.trained,
+        description=output.description or f"{loaded.arch or 'Keras model'} converted from {Path(model_path).name}",
+        pp=pp, norm=norm, source_spec=source_spec, source_json=loaded.to_json(), threshold=output.threshold,
+        rewrites=tuple(checks.rewrites), tolerance=checks.tolerance, calibration_dir=checks.calibration_dir,
+        parity_inputs=checks.parity_inputs, int8=checks.int8, int8_tolerance=checks.int8_tolerance,
+        runtime_graphs=checks.runtime_graphs, runtime_graph_tolerance=checks.runtime_graph_tolerance,
+        heatmap=checks.heatmap, metadata=source.metadata)
     return export_validate_write(model, plan, progress)

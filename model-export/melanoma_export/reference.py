@@ -24,6 +24,7 @@ import numpy as np
 
 from melanoma_export import backend
 from melanoma_export.errors import ExportError, PreprocessingError, SourceError
+from melanoma_export.metadata import ModelInputs, spec_encoding
 from melanoma_export.preprocessing import (Normalization, Preprocessing, list_images, reference_tensor,
                                            to_model_input)
 from melanoma_export.spec import MODEL_FILE, read_spec, sha256_file
@@ -87,6 +88,8 @@ def source_model_for(spec: dict, source_path: str | None, progress=print):
         qi = src.get("qubvelInput")
         if qi:
             source.qubvel_mean, source.qubvel_std = qi["mean"], qi["std"]
+        enc = spec_encoding(spec)
+        source.metadata = enc.name if enc else None
         model = load_model(source)
         tmp = None
     digest = weights_digest(model)
@@ -169,6 +172,9 @@ def write_fixtures(model_dir: str | None, images_root: str, out_dir: str, source
     worst = None
     if probabilities:
         x = to_model_input(np.stack(tensors), norm)
+        enc = spec_encoding(spec)
+        if enc is not None:  # a metadata model: every photo with the all-missing encoding (no patient is known)
+            x = ModelInputs(x, np.tile(enc.missing(), (len(x), 1)))
         progress(f"onnxruntime on {len(x)} tensors (batch 1)")
         onnx_probs = parity.onnx_probabilities(onnx_path, x, batch=1)[:, 0]
         model, source, tmp = source_model_for(spec, source_path, progress)
@@ -210,6 +216,9 @@ def write_fixtures(model_dir: str | None, images_root: str, out_dir: str, source
         "tensorFormat": "8-bit RGB PNG of the HxWx3 uint8 tensor after preprocessing, before normalisation; "
                         "tensorSha256 is over the raw HWC bytes",
         "maxAbsDiffProbability": worst,
+        **({"metadata": {"fedToModel": {}, "encoded": [float(v) for v in enc.missing()],
+                         "note": "the model has a patient metadata input; every probability here is with all "
+                                 "fields missing"}} if probabilities and enc is not None else {}),
         "tensorBudgetBytes": max_bytes,
         "tensorsOmitted": omitted,
         "images": entries,

@@ -261,6 +261,7 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
              progress=print) -> Path:
     """Add or refresh the runtime graphs of an existing version directory and record them in model.json."""
     from melanoma_export import parity
+    from melanoma_export.metadata import spec_encoding
     from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
 
     spec = read_spec(model_dir)
@@ -271,7 +272,7 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
     pp = Preprocessing.from_spec(spec["input"])
     norm = Normalization.from_spec(spec["input"]["normalization"])
     n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
-    x, desc = parity.make_inputs(pp, norm, images, n, progress)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
     with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
         made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
         spec["specVersion"] = SPEC_VERSION

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,10 +69,13 @@ class Service:
         except (urllib.error.URLError, OSError) as e:
             raise ServiceError(f"cannot reach the service at {self.url}: {getattr(e, 'reason', e)}") from None
 
-    def predict(self, data: bytes) -> Answer:
+    def predict(self, data: bytes, metadata: dict | None = None) -> Answer:
+        """POST the photo as a raw body; patient ``metadata`` (the API's fields: age, sex, site) goes as query
+        parameters, as on a raw upload."""
+        path = "/v1/predictions" + ("?" + urllib.parse.urlencode(metadata) if metadata else "")
         for attempt in range(MAX_BUSY_RETRIES + 1):
             try:
-                with self._request("POST", "/v1/predictions", data, media_type(data)) as r:
+                with self._request("POST", path, data, media_type(data)) as r:
                     return Answer(r.status, body=json.load(r))
             except urllib.error.HTTPError as e:
                 problem = _problem(e)
@@ -85,8 +89,9 @@ class Service:
                                            "detail": str(getattr(e, "reason", e))})
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def predict_all(self, items: list, read, concurrency: int = 2, progress_bar=None) -> list:
-        """``read(item)`` -> bytes (or raises OSError); answers in the order of ``items``."""
+    def predict_all(self, items: list, read, concurrency: int = 2, progress_bar=None, metadata_of=None) -> list:
+        """``read(item)`` -> bytes (or raises OSError); ``metadata_of(item)`` -> the metadata to send with it (None:
+        none); answers in the order of ``items``."""
 
         def one(item):
             try:
@@ -95,7 +100,7 @@ class Service:
                 answer = Answer(None, error={"kind": "unreadable", "status": None, "type": None,
                                              "detail": e.strerror or str(e)})
             else:
-                answer = self.predict(data)
+                answer = self.predict(data, metadata_of(item) if metadata_of else None)
             if progress_bar is not None:
                 progress_bar.update(1)
             return answer

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from melanoma_export.errors import ArchitectureMismatch, SourceError
+from melanoma_export.errors import ArchitectureMismatch, MetadataError, SourceError
 
 # keras.applications constructor and the size each was designed for.
 ARCHITECTURES: dict[str, tuple[str, int]] = {
@@ -59,6 +59,8 @@ class Source:
     # Only for the qubvel layout: what training did to the 0..1 image before the network.
     qubvel_mean: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     qubvel_std: list[float] = field(default_factory=lambda: [1.0, 1.0, 1.0])
+    # The encoding of a second (patient metadata) input (metadata.ENCODINGS), or None: an image-only model.
+    metadata: str | None = None
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -177,9 +179,12 @@ def load_model(source: Source):
             raise SourceError(
                 f"cannot load {source.path} as a Keras model ({type(e).__name__}: {first}); "
                 "if it uses custom layers, convert its weights with --arch and --size") from None
-        check_single_image_model(model, source)
+        check_model_inputs(model, source)
         return model
 
+    if source.metadata is not None:
+        raise MetadataError(f"--metadata {source.metadata} needs a full Keras model with a second input; --arch "
+                            f"rebuilds {source.arch} with the image input only")
     model = build_classifier(source.arch, source.size)
     if source.kind == "keras-weights":
         load_keras3_weights(model, source)
@@ -244,12 +249,31 @@ def load_keras3_weights(model, source: Source) -> None:
         b.set_weights(a.get_weights())
 
 
-def check_single_image_model(model, source: Source) -> None:
+def check_model_inputs(model, source: Source) -> None:
+    """One NHWC RGB image input of a fixed square size, plus a (batch, L) metadata input exactly when
+    ``source.metadata`` names an encoding of length L; one (batch, 1) output."""
+    from melanoma_export.metadata import encoding
+
     shapes = [tuple(t.shape) for t in model.inputs]
-    if len(shapes) != 1 or len(shapes[0]) != 4 or shapes[0][3] != 3:
+    images = [s for s in shapes if len(s) == 4 and s[3] == 3]
+    others = [(t.name, tuple(t.shape)) for t in model.inputs if not (len(t.shape) == 4 and t.shape[3] == 3)]
+    if len(images) != 1 or len(shapes) > 2:
         raise ArchitectureMismatch(
-            f"{source.path}: expected one NHWC RGB image input, found inputs {shapes}")
-    _, h, w, _ = shapes[0]
+            f"{source.path}: expected one NHWC RGB image input (and at most a metadata vector), found inputs {shapes}")
+    if source.metadata is None and others:
+        name, shape = others[0]
+        raise MetadataError(
+            f"{source.path}: has a second input {name!r} of shape {shape} beside the image: give --metadata "
+            "isic2020 (the encoding it was trained with) to export it as patient metadata")
+    if source.metadata is not None:
+        enc = encoding(source.metadata)
+        if not others:
+            raise MetadataError(f"--metadata {enc.name} given, but {source.path} has only the image input")
+        name, shape = others[0]
+        if len(shape) != 2 or shape[1] != enc.length:
+            raise MetadataError(f"{source.path}: the second input {name!r} has shape {shape}; --metadata {enc.name} "
+                                f"encodes (batch, {enc.length})")
+    _, h, w, _ = images[0]
     if h is None or w is None or h != w:
         raise ArchitectureMismatch(f"{source.path}: expected a fixed square input size, found {h}x{w}")
     if source.size is not None and source.size != h:
@@ -259,8 +283,13 @@ def check_single_image_model(model, source: Source) -> None:
         raise ArchitectureMismatch(f"{source.path}: expected one output of shape (batch, 1), found {outs}")
 
 
+def image_input_index(model) -> int:
+    """Position of the image among the model's inputs (a metadata model may list its vector first)."""
+    return next(i for i, t in enumerate(model.inputs) if len(t.shape) == 4)
+
+
 def model_image_size(model) -> int:
-    return int(model.inputs[0].shape[1])
+    return int(model.inputs[image_input_index(model)].shape[1])
 
 
 # --------------------------------------------------------------------------------------------------

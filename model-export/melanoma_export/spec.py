@@ -4,8 +4,9 @@ specVersion 2 is version 1 plus the optional ``runtimeGraphs`` list (runtime_gra
 optional fields, each absent meaning what version 2 did: this module writes the preprocessing's
 ``resize.library``, ``order`` and ``jpegRoundTrip`` (preprocessing.Preprocessing.to_spec) and the
 ``extraOutputs`` entries (the class activation map, heatmap.py); the top-level ``quality`` holds thresholds of the
-service's image-quality check; calibrate writes ``decision.chosenBy``, ``calibration`` and ``evaluation``;
-docs/MODEL_SPEC.md.
+service's image-quality check; calibrate writes ``decision.chosenBy``, ``calibration`` and ``evaluation``.
+specVersion 4 adds non-empty ``extraInputs`` (a patient metadata input, metadata.py) and ensembles (``members``,
+``combination``); docs/MODEL_SPEC.md.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 3
+SPEC_VERSION = 4
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 
@@ -80,7 +81,8 @@ def tool_versions() -> dict:
 def build_spec(*, name: str, version: str, trained: bool, description: str, onnx_path: str, opset: int,
                pp: Preprocessing, norm: Normalization, threshold: float, source: dict, graph_rewrites: list,
                parity: dict, extra_export: dict | None = None, quantization: dict | None = None,
-               runtime_graphs: list | None = None, extra_outputs: list | None = None) -> dict:
+               runtime_graphs: list | None = None, extra_outputs: list | None = None,
+               extra_inputs: list | None = None) -> dict:
     tools = tool_versions()
     spec = {
         "specVersion": SPEC_VERSION,
@@ -115,7 +117,7 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
             "meaning": "probability that the lesion is malignant (melanoma)",
         },
         "decision": {"threshold": float(threshold), "positiveLabel": "malignant", "negativeLabel": "benign"},
-        "extraInputs": [],
+        "extraInputs": list(extra_inputs or []),
         "extraOutputs": list(extra_outputs or []),
         "source": source,
         "export": {"tools": tools, "graphRewrites": graph_rewrites, "route": "keras3-torch-backend + torch.onnx.export(dynamo=True)"},

@@ -2,7 +2,8 @@
 
     python -m melanoma_export.tf_worker REQUEST.json
 
-REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"[, "camOutput": "cam.npy"]}.
+REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"[, "metadataInputs": "m.npy"]
+[, "camOutput": "cam.npy"]}; with metadataInputs the model's second input gets those rows beside the images.
 Writes the probabilities to ``output`` (and, when asked, the class activation maps TensorFlow computes, heatmap.py,
 to ``camOutput``) and prints one JSON line with the weights digest, so the caller can check that torch and
 TensorFlow loaded the very same weights.
@@ -32,6 +33,10 @@ def main(argv=None) -> int:
         source = Source.from_json(req["source"])
         model = load_model(source)
         x = np.load(req["inputs"])
+        if req.get("metadataInputs"):
+            from melanoma_export.metadata import ModelInputs
+
+            x = ModelInputs(x, np.load(req["metadataInputs"]))
         y = keras_predict(model, x, batch=int(req.get("batch", 8)))
         if req.get("camOutput"):
             from melanoma_export.heatmap import keras_cam

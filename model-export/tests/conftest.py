@@ -83,6 +83,55 @@ def tiny_model(seed: int = 0):
     return model
 
 
+def tiny_metadata_model(size: int = SIZE, seed: int = 0, metadata_length: int = 9, metadata_first: bool = False):
+    """A two-input model as the ISIC 2020 metadata members were built: a small CNN image branch (Rescaling,
+    stride-2 convolutions, BatchNorm, swish, GAP) and a Dense metadata branch, concatenated, then Dense(1,
+    sigmoid). The head is scaled so that the metadata moves the logit by about 1.5 (each field visibly) and the
+    image by about 0.5. ``metadata_first`` lists the metadata input first, as some notebooks did."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((size, size, 3), name="image")
+    meta = keras.Input((metadata_length,), name="metadata")
+    x = layers.Rescaling(1.0 / 255.0)(image)
+    x = layers.ZeroPadding2D(((0, 1), (0, 1)))(x)
+    x = layers.Conv2D(8, 3, strides=2, padding="valid", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("swish")(x)
+    x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("swish")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    m = layers.Dense(8, activation="swish", name="metadata_dense")(meta)
+    out = layers.Dense(1, activation="sigmoid", name="head")(layers.Concatenate()([x, m]))
+    model = keras.Model([meta, image] if metadata_first else [image, meta], out, name="tiny_metadata")
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            g, b, mu, v = (np.asarray(w.numpy()) for w in layer.weights)
+            layer.set_weights([rng.uniform(0.5, 1.5, g.shape).astype("f"), rng.normal(0, 0.2, b.shape).astype("f"),
+                               rng.normal(0, 0.5, mu.shape).astype("f"), rng.uniform(0.5, 2.0, v.shape).astype("f")])
+    dense = model.get_layer("metadata_dense")
+    dense.set_weights([rng.normal(0, 1.5, (metadata_length, 8)).astype("f"), rng.normal(0, 0.3, 8).astype("f")])
+    head = model.get_layer("head")
+    # Scale each half of the head on what it reads: images of varied brightness and colour, metadata rows of
+    # every field value.
+    feats = keras.Model(model.inputs, head.input)
+    imgs = np.stack([rng.uniform(0, 255 * (i + 1) / 16, (size, size, 3)) * rng.uniform(0.2, 1.0, 3)
+                     for i in range(16)]).astype(np.float32)
+    rows = rng.choice([-1.0, 0.0, 1.0], (16, metadata_length)).astype(np.float32)
+    rows[:, 1] = rng.uniform(0, 1.3, 16)
+    f = np.asarray(keras.ops.convert_to_numpy(
+        feats([rows, imgs] if metadata_first else [imgs, rows], training=False)), np.float64)
+    k = rng.normal(0, 1, (f.shape[1], 1))
+    for part, spread in ((slice(0, 16), 0.5), (slice(16, None), 1.5)):
+        z = f[:, part] @ k[part, 0]
+        k[part] *= spread / max(float(z.std()), 1e-9)
+    head.set_weights([k.astype("f"), np.array([-float(np.median(f @ k[:, 0]))], "f")])
+    return model
+
+
 def save_legacy_weights(model, path: str) -> None:
     """Write a Keras-2 style weights-only HDF5 (what ModelCheckpoint(save_weights_only=True) wrote)."""
     import h5py
