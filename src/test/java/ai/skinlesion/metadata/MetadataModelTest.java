@@ -168,4 +168,28 @@ class MetadataModelTest {
                 .post("/v1/predictions").then().statusCode(422)
                 .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata"));
     }
+
+    /**
+     * The model's head reads the pooled image features beside the metadata branch, so the metadata adds the same
+     * amount to every cell of its class activation map: the scaled map (what the answer shows) is the image's alone,
+     * while the probability moves.
+     */
+    @Test
+    void theHeatmapIsTheImagesWhateverTheMetadata() {
+        String photo = "dermoscopy/ISIC_0000000.jpg";
+        JsonPath a = given().contentType("image/jpeg").body(TestData.bytes(photo)).queryParam("include", "heatmap")
+                .when().post("/v1/predictions").then().statusCode(200).extract().jsonPath();
+        JsonPath b = given().contentType("image/jpeg").body(TestData.bytes(photo)).queryParam("include", "heatmap")
+                .queryParam("sex", "male").queryParam("age", "80").queryParam("site", "palms/soles")
+                .when().post("/v1/predictions").then().statusCode(200).extract().jsonPath();
+        List<List<Float>> gridA = a.getList("heatmap.grid");
+        List<List<Float>> gridB = b.getList("heatmap.grid");
+        assertEquals(16, gridA.size());
+        for (int r = 0; r < gridA.size(); r++) {
+            for (int c = 0; c < gridA.get(r).size(); c++) {
+                assertEquals(gridA.get(r).get(c), gridB.get(r).get(c), 1e-4, "cell " + r + "," + c);
+            }
+        }
+        assertTrue(Math.abs(a.getDouble("malignantProbability") - b.getDouble("malignantProbability")) > 1e-3);
+    }
 }
