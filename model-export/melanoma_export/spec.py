@@ -6,6 +6,8 @@ optional fields, each absent meaning what version 2 did: this module writes the 
 ``extraOutputs`` entries (the class activation map, heatmap.py); the top-level ``quality`` holds thresholds of the
 service's image-quality check; calibrate writes ``decision.chosenBy``, ``calibration`` and ``evaluation``;
 docs/MODEL_SPEC.md.
+specVersion 4 adds the ensemble (top-level ``members`` and ``combination``, written by ensemble.py) and non-empty
+``extraInputs``; a file without them means what version 3 did.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
-SPEC_VERSION = 3
+SPEC_VERSION = 4
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
 

@@ -185,7 +185,7 @@ def test_convert_flags_land_in_model_json(models_dir, tmp_path):
     assert rc == 0
     spec = json.loads((out / "model.json").read_text())
     p = spec["input"]["preprocessing"]
-    assert spec["specVersion"] == 3
+    assert spec["specVersion"] == 4
     assert p["resize"] == {"library": "opencv", "method": "area"}
     assert p["order"] == "resize-then-crop" and p["centerCropFraction"] == 0.6
     assert p["jpegRoundTrip"] == {"quality": 94, "chromaSubsampling": "4:4:4", "encoder": "opencv",

@@ -78,7 +78,7 @@ def _sampled_sha(path) -> str:
 def test_spec_contents(tiny_export, models_dir):
     spec = _spec(tiny_export)
     onnx_path = tiny_export / "model.onnx"
-    assert spec["specVersion"] == 3
+    assert spec["specVersion"] == 4
     assert spec["name"] == "tiny" and spec["version"] == "1"
     assert spec["trained"] is True
     assert spec["task"] == "binary-classification"

@@ -103,7 +103,7 @@ def tamper_portable_graph(monkeypatch):
 
 def check_records(d):
     spec = _spec(d)
-    assert spec["specVersion"] == 3
+    assert spec["specVersion"] == 4
     records = spec["runtimeGraphs"]
     assert [r["file"] for r in records] == expected_files()
     assert sorted(p.name for p in d.glob("model.opt-*.onnx")) == sorted(expected_files())
@@ -159,7 +159,7 @@ def test_only_the_nchwc_graph_has_nchwc_nodes(tiny_export):
 
 def test_no_runtime_graphs_flag(plain_export):
     spec = _spec(plain_export)
-    assert spec["specVersion"] == 3 and "runtimeGraphs" not in spec
+    assert spec["specVersion"] == 4 and "runtimeGraphs" not in spec
     assert not list(plain_export.glob("model.opt-*"))
 
 
