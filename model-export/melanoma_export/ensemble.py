@@ -112,6 +112,7 @@ def check_member_files(directory: Path, spec: dict) -> None:
 
 def load_members(dirs: list[str], weights: list[float], tta: str) -> list[Member]:
     seen: dict[Path, str] = {}
+    seen_specs: dict[str, str] = {}
     members: list[Member] = []
     taken: set[str] = set()
     for d, w in zip(dirs, weights):
@@ -123,6 +124,11 @@ def load_members(dirs: list[str], weights: list[float], tta: str) -> list[Member
             raise EnsembleError(f"member {d} is given twice (also as {seen[real]}); weight it with --weights instead")
         seen[real] = d
         spec = read_spec(d)
+        spec_sha = sha256_file(str(directory / SPEC_FILE))
+        if spec_sha in seen_specs:
+            raise EnsembleError(f"member {d} is the same model as {seen_specs[spec_sha]} (identical model.json); "
+                                "weight it with --weights instead")
+        seen_specs[spec_sha] = d
         if "members" in spec or spec.get("source", {}).get("kind") == "ensemble":
             raise EnsembleError(f"member {d} is itself an ensemble; give its members instead (ensembles do not nest)")
         if "model" not in spec or "input" not in spec:
@@ -140,7 +146,7 @@ def load_members(dirs: list[str], weights: list[float], tta: str) -> list[Member
         check_member_files(directory, spec)
         name = default_name(spec.get("name", directory.parent.name), taken)
         taken.add(name)
-        members.append(Member(name, directory, spec, float(w), sha256_file(str(directory / SPEC_FILE))))
+        members.append(Member(name, directory, spec, float(w), spec_sha))
     if not members:
         raise EnsembleError("give at least one member directory")
     return members
@@ -317,10 +323,8 @@ def tensorflow_member_probabilities(member: Member, x: np.ndarray, tta: str, ext
     _, source, tmp = source_model_for(member.spec, source_path, progress)
     try:
         xv = views(x, tta)
-        if extra:
-            raise EnsembleError(f"member {member.name}: the TensorFlow reference of a model with extra inputs is not "
-                                "supported by this gate yet")
-        y, _ = parity.tensorflow_reference(source.to_json(), xv, progress)
+        rows = [np.repeat(vec[None], len(xv), axis=0).astype(np.float32) for vec in extra]
+        y, _ = parity.tensorflow_reference(source.to_json(), xv, progress, extra_inputs=rows)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -383,6 +387,9 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise EnsembleError(f"--out {out_dir} exists and is not empty; give a new version directory")
+    for m in members:
+        if out.resolve().is_relative_to(m.directory.resolve()):
+            raise EnsembleError(f"--out {out_dir} is inside member {m.directory}; give a directory outside it")
     sources_found = {}
     for m in members:
         path = find_source(m, list(sources)) if m.spec.get("source", {}).get("kind") != "demo" else None
@@ -436,7 +443,8 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
                    "runtime": f"onnxruntime {tools['onnxruntime']}",
                    "maxAbsDiffProbability": gate["maxAbsDiffProbability"], "tolerance": tolerance,
                    "inputs": len(names), "inputKind": kind, "tta": tta,
-                   "members": gate["members"],
+                   "ensembleProbabilityRange": gate["ensembleProbabilityRange"], "members": gate["members"],
+                   **({"metadataCases": gate["metadataCases"]} if "metadataCases" in gate else {}),
                    **({"images": names} if kind == "images" else {}),
                    **({"membersWithoutReference": without_reference,
                        "note": "these members were compared with onnxruntime only (their source was not available); "

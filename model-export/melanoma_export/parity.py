@@ -69,15 +69,22 @@ def make_inputs(pp: Preprocessing, norm: Normalization, calibration_dir: str | N
     return to_model_input(pixels, norm), {"inputKind": kind, "inputs": int(len(pixels)), "images": names}
 
 
-def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print, cam: bool = False) -> tuple[np.ndarray, dict]:
+def tensorflow_reference(source_json: dict, x: np.ndarray, progress=print, cam: bool = False,
+                         extra_inputs: list[np.ndarray] | None = None) -> tuple[np.ndarray, dict]:
     """Probabilities of the source model on TensorFlow, computed in a separate process. With ``cam``, the info
-    dict also holds TensorFlow's class activation maps under ``"cam"`` (heatmap.py)."""
+    dict also holds TensorFlow's class activation maps under ``"cam"`` (heatmap.py). ``extra_inputs``: the model's
+    further inputs (e.g. a patient-metadata vector per row), fed after the image in this order."""
     progress("running the source model on TensorFlow (separate process)")
     with tempfile.TemporaryDirectory(prefix="melanoma-tf-") as tmp:
         inp, out, req, cams = (os.path.join(tmp, n) for n in ("x.npy", "y.npy", "req.json", "cam.npy"))
         np.save(inp, x)
+        extras = []
+        for i, e in enumerate(extra_inputs or []):
+            extras.append(os.path.join(tmp, f"extra{i}.npy"))
+            np.save(extras[-1], e)
         with open(req, "w") as f:
-            json.dump({"source": source_json, "inputs": inp, "output": out, **({"camOutput": cams} if cam else {})}, f)
+            json.dump({"source": source_json, "inputs": inp, "output": out, **({"camOutput": cams} if cam else {}),
+                       **({"extraInputs": extras} if extras else {})}, f)
         env = dict(os.environ)
         env["KERAS_BACKEND"] = "tensorflow"
         pkg_root = str(Path(__file__).resolve().parent.parent)

@@ -2,7 +2,8 @@
 
     python -m melanoma_export.tf_worker REQUEST.json
 
-REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"[, "camOutput": "cam.npy"]}.
+REQUEST: {"source": Source.to_json(), "inputs": "x.npy", "output": "y.npy"[, "camOutput": "cam.npy"]
+[, "extraInputs": ["m.npy", ...]]} (extra inputs: the model's further inputs, fed after the image).
 Writes the probabilities to ``output`` (and, when asked, the class activation maps TensorFlow computes, heatmap.py,
 to ``camOutput``) and prints one JSON line with the weights digest, so the caller can check that torch and
 TensorFlow loaded the very same weights.
@@ -32,7 +33,16 @@ def main(argv=None) -> int:
         source = Source.from_json(req["source"])
         model = load_model(source)
         x = np.load(req["inputs"])
-        y = keras_predict(model, x, batch=int(req.get("batch", 8)))
+        extras = [np.load(p) for p in req.get("extraInputs", [])]
+        if extras:  # image first, then the further inputs (e.g. patient metadata), row by row
+            import keras
+
+            b = int(req.get("batch", 8))
+            y = np.concatenate([np.asarray(keras.ops.convert_to_numpy(
+                model([x[i:i + b], *(e[i:i + b] for e in extras)], training=False)), np.float32)
+                for i in range(0, len(x), b)])
+        else:
+            y = keras_predict(model, x, batch=int(req.get("batch", 8)))
         if req.get("camOutput"):
             from melanoma_export.heatmap import keras_cam
 
