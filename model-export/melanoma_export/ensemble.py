@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from melanoma_export.errors import ExportError, ParityError, SourceError
+from melanoma_export.errors import EnsembleRefused, ExportError, ParityError, SourceError
 from melanoma_export.parity import DEFAULT_TOLERANCE
 from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
 from melanoma_export.spec import SPEC_FILE, SPEC_VERSION, read_spec, sha256_file, tool_versions
@@ -33,12 +33,6 @@ DEFAULT_PARITY_PHOTOS = 12
 COST_RUNS = 25
 COST_WARMUP = 3
 IMAGE_SUBDIRS = ("dermoscopy", "exif-orientation", "formats")
-
-
-class EnsembleError(ExportError):
-    """The member directories cannot form an ensemble (mixed tasks, nested, bad weights, ...)."""
-
-    exit_code = 7
 
 
 @dataclass
@@ -70,12 +64,12 @@ def parse_weights(text: str | None, n: int) -> list[float]:
     try:
         weights = [float(v) for v in text.split(",")]
     except ValueError:
-        raise EnsembleError(f"--weights must be {n} comma-separated numbers, got {text!r}") from None
+        raise EnsembleRefused(f"--weights must be {n} comma-separated numbers, got {text!r}") from None
     if len(weights) != n:
-        raise EnsembleError(f"--weights gives {len(weights)} weight(s) for {n} member(s)")
+        raise EnsembleRefused(f"--weights gives {len(weights)} weight(s) for {n} member(s)")
     bad = [w for w in weights if not (np.isfinite(w) and w > 0)]
     if bad:
-        raise EnsembleError(f"--weights must all be finite and > 0, got {text!r}")
+        raise EnsembleRefused(f"--weights must all be finite and > 0, got {text!r}")
     return weights
 
 
@@ -121,34 +115,34 @@ def load_members(dirs: list[str], weights: list[float], tta: str) -> list[Member
             raise SourceError(f"member {d} is not a directory")
         real = directory.resolve()
         if real in seen:
-            raise EnsembleError(f"member {d} is given twice (also as {seen[real]}); weight it with --weights instead")
+            raise EnsembleRefused(f"member {d} is given twice (also as {seen[real]}); weight it with --weights instead")
         seen[real] = d
         spec = read_spec(d)
         spec_sha = sha256_file(str(directory / SPEC_FILE))
         if spec_sha in seen_specs:
-            raise EnsembleError(f"member {d} is the same model as {seen_specs[spec_sha]} (identical model.json); "
+            raise EnsembleRefused(f"member {d} is the same model as {seen_specs[spec_sha]} (identical model.json); "
                                 "weight it with --weights instead")
         seen_specs[spec_sha] = d
         if "members" in spec or spec.get("source", {}).get("kind") == "ensemble":
-            raise EnsembleError(f"member {d} is itself an ensemble; give its members instead (ensembles do not nest)")
+            raise EnsembleRefused(f"member {d} is itself an ensemble; give its members instead (ensembles do not nest)")
         if "model" not in spec or "input" not in spec:
-            raise EnsembleError(f"member {d}: model.json has no model/input (not a version directory made by convert)")
+            raise EnsembleRefused(f"member {d}: model.json has no model/input (not a version directory made by convert)")
         task = spec.get("task")
         if members and task != members[0].spec.get("task"):
-            raise EnsembleError(f"members have different tasks: {members[0].directory} is {members[0].spec.get('task')!r}, "
+            raise EnsembleRefused(f"members have different tasks: {members[0].directory} is {members[0].spec.get('task')!r}, "
                                 f"{d} is {task!r}")
         if task != "binary-classification":
-            raise EnsembleError(f"member {d}: task {task!r} is not supported (binary-classification only)")
+            raise EnsembleRefused(f"member {d}: task {task!r} is not supported (binary-classification only)")
         inp = spec["input"]
         if tta == "dihedral8" and int(inp["height"]) != int(inp["width"]):
-            raise EnsembleError(f"member {d}: --tta dihedral8 needs a square input, this one is "
+            raise EnsembleRefused(f"member {d}: --tta dihedral8 needs a square input, this one is "
                                 f"{inp['height']}x{inp['width']}")
         check_member_files(directory, spec)
         name = default_name(spec.get("name", directory.parent.name), taken)
         taken.add(name)
         members.append(Member(name, directory, spec, float(w), spec_sha))
     if not members:
-        raise EnsembleError("give at least one member directory")
+        raise EnsembleRefused("give at least one member directory")
     return members
 
 
@@ -240,7 +234,7 @@ def encode_metadata(extra: dict, values: dict) -> np.ndarray:
         elif field["kind"] == "one-hot":
             v[int(field["missingColumn"]) if value is None else i + field["values"].index(value)] = 1.0
         else:
-            raise EnsembleError(f"extra input {extra['name']!r}: unknown field kind {field['kind']!r}")
+            raise EnsembleRefused(f"extra input {extra['name']!r}: unknown field kind {field['kind']!r}")
     return v
 
 
@@ -271,7 +265,7 @@ def extra_input_vectors(member: Member) -> tuple[list[dict], list[np.ndarray]]:
         return [{}], []
     for e in extras:
         if e.get("kind") != "patient-metadata":
-            raise EnsembleError(f"member {member.name}: extra input {e.get('name')!r} of kind {e.get('kind')!r} "
+            raise EnsembleRefused(f"member {member.name}: extra input {e.get('name')!r} of kind {e.get('kind')!r} "
                                 "cannot be fed by the gate")
     cases = metadata_cases(extras[0])
     return cases, [np.stack([encode_metadata(e, c) for c in cases]) for e in extras]
@@ -382,21 +376,21 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
                    skip_missing_sources: bool = False, parity_photos: int = DEFAULT_PARITY_PHOTOS,
                    tolerance: float = DEFAULT_TOLERANCE, progress=print) -> Path:
     if tta not in TTA_CHOICES:
-        raise EnsembleError(f"--tta must be one of {', '.join(TTA_CHOICES)}, got {tta!r}")
+        raise EnsembleRefused(f"--tta must be one of {', '.join(TTA_CHOICES)}, got {tta!r}")
     members = load_members(list(member_dirs), parse_weights(weights, len(member_dirs)), tta)
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
-        raise EnsembleError(f"--out {out_dir} exists and is not empty; give a new version directory")
+        raise EnsembleRefused(f"--out {out_dir} exists and is not empty; give a new version directory")
     for m in members:
         if out.resolve().is_relative_to(m.directory.resolve()):
-            raise EnsembleError(f"--out {out_dir} is inside member {m.directory}; give a directory outside it")
+            raise EnsembleRefused(f"--out {out_dir} is inside member {m.directory}; give a directory outside it")
     sources_found = {}
     for m in members:
         path = find_source(m, list(sources)) if m.spec.get("source", {}).get("kind") != "demo" else None
         if path is None and m.spec.get("source", {}).get("kind") != "demo":
             recorded = (m.spec.get("source", {}).get("files") or [{}])[0]
             if not skip_missing_sources:
-                raise EnsembleError(f"member {m.name}: its source {recorded.get('file')!r} (sha256 "
+                raise EnsembleRefused(f"member {m.name}: its source {recorded.get('file')!r} (sha256 "
                                     f"{str(recorded.get('sha256'))[:12]}...) was not found beside the member nor "
                                     "among --source; give --source FILE, or --skip-missing-sources to gate that "
                                     "member on onnxruntime only (recorded in parity)")
@@ -469,7 +463,7 @@ def ensemble_parity(members: list[Member], pixels: dict[str, np.ndarray], tta: s
         member_cases, extra = extra_input_vectors(m)
         if extra:
             if cases is not None and cases != member_cases:
-                raise EnsembleError("members declare different patient-metadata encodings")
+                raise EnsembleRefused("members declare different patient-metadata encodings")
             cases = member_cases
         # one row per (metadata case, photo); members without extra inputs repeat their photos
         ncase = len(member_cases)

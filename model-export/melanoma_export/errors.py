@@ -48,3 +48,10 @@ class PreprocessingError(ExportError):
     """An image cannot be turned into a model input (undecodable, too large)."""
 
     exit_code = 6
+
+
+class EnsembleRefused(ExportError):
+    """Member directories that cannot form an ensemble (mixed tasks, a nested ensemble, bad weights, a duplicate,
+    a missing source, dihedral views of a non-square input); nothing was written."""
+
+    exit_code = 9

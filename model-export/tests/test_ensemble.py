@@ -188,10 +188,11 @@ def edit_spec(d: Path, change) -> None:
     (d / "model.json").write_text(json.dumps(spec, indent=2) + "\n")
 
 
-def refused(args, capsys) -> str:
+def refused(args, capsys, code: int = 9) -> str:
+    """The one-line error and its exit status: 9 cannot form an ensemble, 2 a member's files, 4 parity gate."""
     rc = main(args)
     err = capsys.readouterr().err.strip().splitlines()
-    assert rc != 0, err
+    assert rc == code, err
     errors = [line for line in err if "error" in line]  # progress lines before it are fine
     assert len(errors) == 1 and errors[0] == err[-1] and err[-1].startswith("melanoma-export: error: "), err
     return err[-1]
@@ -241,7 +242,7 @@ def test_member_files_must_match_their_sha256(members, tmp_path, capsys, file):
     other = copy_member(members, "small", tmp_path)
     with open(other / file, "ab") as f:
         f.write(b"\0")
-    err = refused(["ensemble", str(other), str(members["large"]), "--out", str(tmp_path / "e")], capsys)
+    err = refused(["ensemble", str(other), str(members["large"]), "--out", str(tmp_path / "e")], capsys, 2)
     assert file in err and "sha256" in err
 
 
@@ -250,6 +251,9 @@ def test_out_must_be_new_or_empty(members, tmp_path, capsys):
     (tmp_path / "e" / "old.txt").write_text("x")
     err = refused(["ensemble", str(members["small"]), str(members["large"]), "--out", str(tmp_path / "e")], capsys)
     assert "not empty" in err
+    inside = members["small"] / "ensemble"
+    err = refused(["ensemble", str(members["small"]), str(members["large"]), "--out", str(inside)], capsys)
+    assert "inside member" in err and not inside.exists()
 
 
 def test_missing_source_refused_unless_skipped(members, tmp_path, capsys):
@@ -278,7 +282,7 @@ def test_gate_fails_when_a_member_graph_differs_from_its_source(members, tmp_pat
     bias.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(bias) + np.float32(0.05), bias.name))
     onnx.save(proto, str(other / "model.onnx"))
     edit_spec(other, lambda s: s["model"].update(sha256=sha256_file(str(other / "model.onnx"))))
-    err = refused(["ensemble", str(other), "--out", str(tmp_path / "e"), "--parity-inputs", "2"], capsys)
+    err = refused(["ensemble", str(other), "--out", str(tmp_path / "e"), "--parity-inputs", "2"], capsys, 4)
     assert "parity gate failed" in err and "member large" in err
 
 
