@@ -272,9 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a member's source Keras file, matched to the member by the sha256 its model.json records "
                         "(repeatable; default: the recorded file name in or up to two folders above the member "
                         "directory; demo members are regenerated from their seed)")
-    g.add_argument("--skip-missing-sources", action="store_true",
-                   help="gate a member whose source is not found on onnxruntime only, instead of refusing "
-                        "(recorded in parity.membersWithoutReference)")
+    g.add_argument("--skip-unavailable-sources", action="store_true",
+                   help="gate a member whose source is not found or cannot be used (e.g. its weights digest differs) "
+                        "on onnxruntime only, instead of refusing (recorded in parity.membersWithoutReference)")
     g = n.add_argument_group("output")
     g.add_argument("--out", required=True, help="the ensemble version directory (new or empty)")
     g.add_argument("--name", default="ensemble", help="ensemble name in the spec (default ensemble)")
@@ -425,7 +425,7 @@ def main(argv=None) -> int:
             out = build_ensemble(member_dirs=args.member_dirs, out_dir=args.out, weights=args.weights, tta=args.tta,
                                  name=args.name, version=args.version, threshold=args.threshold,
                                  description=args.description, images=args.images, sources=args.sources,
-                                 skip_missing_sources=args.skip_missing_sources, parity_photos=args.parity_inputs,
+                                 skip_unavailable_sources=args.skip_unavailable_sources, parity_photos=args.parity_inputs,
                                  tolerance=args.tolerance, progress=progress)
         elif args.command == "evaluate":
             from melanoma_export.evaluate import evaluate

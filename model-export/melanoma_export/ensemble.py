@@ -308,20 +308,31 @@ def find_source(member: Member, sources: list[str]) -> str | None:
     return None
 
 
-def tensorflow_member_probabilities(member: Member, x: np.ndarray, tta: str, extra: list[np.ndarray],
-                                    source_path: str | None, progress=print) -> np.ndarray:
-    """(N,) probabilities of the member's Keras source on TensorFlow: all views, then the plain mean per photo."""
-    from melanoma_export import parity
+def load_source(member: Member, sources: list[str], progress=print):
+    """(sources.Source for the TensorFlow worker, temp dir to clean or None): the member's source, found
+    (find_source) or, for a demo member, regenerated from its seed, and checked against its weights digest."""
     from melanoma_export.reference import source_model_for
 
-    _, source, tmp = source_model_for(member.spec, source_path, progress)
-    try:
-        xv = views(x, tta)
-        rows = [np.repeat(vec[None], len(xv), axis=0).astype(np.float32) for vec in extra]
-        y, _ = parity.tensorflow_reference(source.to_json(), xv, progress, extra_inputs=rows)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+    path = None
+    if member.spec.get("source", {}).get("kind") != "demo":
+        path = find_source(member, sources)
+        if path is None:
+            recorded = (member.spec.get("source", {}).get("files") or [{}])[0]
+            raise SourceError(f"{recorded.get('file')!r} (sha256 {str(recorded.get('sha256'))[:12]}...) was not found "
+                              "beside the member nor among --source")
+    _, source, tmp = source_model_for(member.spec, path, progress)
+    return source, tmp
+
+
+def tensorflow_member_probabilities(source, x: np.ndarray, tta: str, extra: list[np.ndarray],
+                                    progress=print) -> np.ndarray:
+    """(N,) probabilities of a member's Keras source (a sources.Source) on TensorFlow: all views at once, then the
+    plain mean per photo."""
+    from melanoma_export import parity
+
+    xv = views(x, tta)
+    rows = [np.repeat(vec[None], len(xv), axis=0).astype(np.float32) for vec in extra]
+    y, _ = parity.tensorflow_reference(source.to_json(), xv, progress, extra_inputs=rows)
     v = 8 if tta == "dihedral8" else 1
     return y.reshape(len(x), v, -1)[:, :, 0].astype(np.float64).mean(axis=1)
 
@@ -373,7 +384,7 @@ def median_ms(member: Member, runs: int = COST_RUNS) -> float:
 def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None = None, tta: str = "none",
                    name: str | None = None, version: str = "1", threshold: float = 0.5,
                    description: str | None = None, images: str | None = None, sources: list[str] = (),
-                   skip_missing_sources: bool = False, parity_photos: int = DEFAULT_PARITY_PHOTOS,
+                   skip_unavailable_sources: bool = False, parity_photos: int = DEFAULT_PARITY_PHOTOS,
                    tolerance: float = DEFAULT_TOLERANCE, progress=print) -> Path:
     if tta not in TTA_CHOICES:
         raise EnsembleRefused(f"--tta must be one of {', '.join(TTA_CHOICES)}, got {tta!r}")
@@ -384,28 +395,28 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
     for m in members:
         if out.resolve().is_relative_to(m.directory.resolve()):
             raise EnsembleRefused(f"--out {out_dir} is inside member {m.directory}; give a directory outside it")
-    sources_found = {}
-    for m in members:
-        path = find_source(m, list(sources)) if m.spec.get("source", {}).get("kind") != "demo" else None
-        if path is None and m.spec.get("source", {}).get("kind") != "demo":
-            recorded = (m.spec.get("source", {}).get("files") or [{}])[0]
-            if not skip_missing_sources:
-                raise EnsembleRefused(f"member {m.name}: its source {recorded.get('file')!r} (sha256 "
-                                    f"{str(recorded.get('sha256'))[:12]}...) was not found beside the member nor "
-                                    "among --source; give --source FILE, or --skip-missing-sources to gate that "
-                                    "member on onnxruntime only (recorded in parity)")
-            progress(f"  member {m.name}: source {recorded.get('file')!r} not found; no TensorFlow reference for it "
-                     "(--skip-missing-sources)")
-        sources_found[m.name] = path
-    without_reference = [m.name for m in members if m.spec.get("source", {}).get("kind") != "demo"
-                         and sources_found[m.name] is None]
-
-    with tempfile.TemporaryDirectory(prefix="melanoma-ensemble-") as tmp:
-        files, root, kind = photo_files(images, parity_photos, tmp)
-        pixels, names = member_pixels(members, files, root, parity_photos, progress)
-        progress(f"ensemble parity gate: {len(members)} member(s), tta {tta}, {len(names)} {kind}, "
-                 f"tolerance {tolerance:g}")
-        gate = ensemble_parity(members, pixels, tta, sources_found, without_reference, tolerance, progress)
+    loaded, unavailable, temps = {}, {}, []
+    try:
+        for m in members:
+            try:
+                loaded[m.name], tmp = load_source(m, list(sources), progress)
+                temps += [tmp] if tmp is not None else []
+            except ExportError as e:
+                if not skip_unavailable_sources:
+                    raise EnsembleRefused(f"member {m.name}: its source cannot be used: {e}; give --source FILE, or "
+                                          "--skip-unavailable-sources to gate that member on onnxruntime only "
+                                          "(recorded in parity)") from None
+                unavailable[m.name] = str(e)
+                progress(f"  member {m.name}: no TensorFlow reference ({e}); --skip-unavailable-sources")
+        with tempfile.TemporaryDirectory(prefix="melanoma-ensemble-") as tmp:
+            files, root, kind = photo_files(images, parity_photos, tmp)
+            pixels, names = member_pixels(members, files, root, parity_photos, progress)
+            progress(f"ensemble parity gate: {len(members)} member(s), tta {tta}, {len(names)} {kind}, "
+                     f"tolerance {tolerance:g}")
+            gate = ensemble_parity(members, pixels, tta, loaded, tolerance, progress)
+    finally:
+        for t in temps:
+            t.cleanup()
 
     cpu = cpu_name()
     ort_version = tool_versions()["onnxruntime"]
@@ -440,9 +451,9 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
                    "ensembleProbabilityRange": gate["ensembleProbabilityRange"], "members": gate["members"],
                    **({"metadataCases": gate["metadataCases"]} if "metadataCases" in gate else {}),
                    **({"images": names} if kind == "images" else {}),
-                   **({"membersWithoutReference": without_reference,
-                       "note": "these members were compared with onnxruntime only (their source was not available); "
-                               "their own convert parity gate stands"} if without_reference else {})},
+                   **({"membersWithoutReference": [{"name": k, "reason": v} for k, v in unavailable.items()],
+                       "note": "these members were compared with onnxruntime only (their source could not be used); "
+                               "their own convert parity gate stands"} if unavailable else {})},
         "source": {"kind": "ensemble", "members": [{"name": m.name, "source": m.spec.get("source")} for m in members]},
         "export": {"tools": tools},
     }
@@ -453,9 +464,10 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
     return out
 
 
-def ensemble_parity(members: list[Member], pixels: dict[str, np.ndarray], tta: str, sources: dict[str, str | None],
-                    without_reference: list[str], tolerance: float, progress=print) -> dict:
-    """Member and ensemble probabilities on TensorFlow vs onnxruntime; raises ParityError listing every mismatch."""
+def ensemble_parity(members: list[Member], pixels: dict[str, np.ndarray], tta: str, sources: dict,
+                    tolerance: float, progress=print) -> dict:
+    """Member and ensemble probabilities on TensorFlow vs onnxruntime; raises ParityError listing every mismatch.
+    ``sources``: member name -> sources.Source; a member without one is compared with onnxruntime only."""
     cases = None
     ref, run = {}, {}
     for m in members:
@@ -468,11 +480,11 @@ def ensemble_parity(members: list[Member], pixels: dict[str, np.ndarray], tta: s
         # one row per (metadata case, photo); members without extra inputs repeat their photos
         ncase = len(member_cases)
         y_onnx = np.concatenate([onnx_member_probabilities(m, x, tta, [e[c] for e in extra]) for c in range(ncase)])
-        if m.name in without_reference:
+        if m.name not in sources:
             y_tf = y_onnx
         else:
-            y_tf = np.concatenate([tensorflow_member_probabilities(m, x, tta, [e[c] for e in extra],
-                                                                    sources[m.name], progress) for c in range(ncase)])
+            y_tf = np.concatenate([tensorflow_member_probabilities(sources[m.name], x, tta, [e[c] for e in extra],
+                                                                    progress) for c in range(ncase)])
         run[m.name], ref[m.name] = y_onnx, y_tf
     rows = max(len(v) for v in run.values())
     for k in run:  # a member without metadata gives the same answer whatever the case

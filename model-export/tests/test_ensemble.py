@@ -261,14 +261,23 @@ def test_missing_source_refused_unless_skipped(members, tmp_path, capsys):
     shutil.copytree(members["large"], lone)  # no large.keras beside it
     args = ["ensemble", str(lone), "--parity-inputs", "2"]
     err = refused(args + ["--out", str(tmp_path / "e")], capsys)
-    assert "large.keras" in err and "--skip-missing-sources" in err
+    assert "large.keras" in err and "was not found" in err and "--skip-unavailable-sources" in err
     # the file given explicitly is found by its sha256, whatever its name
     shutil.copyfile(members["large"].parent.parent / "large.keras", tmp_path / "renamed.keras")
     assert main(args + ["--out", str(tmp_path / "given"), "--source", str(tmp_path / "renamed.keras")]) == 0
     assert "membersWithoutReference" not in read(tmp_path / "given")["parity"]
-    assert main(args + ["--out", str(tmp_path / "skipped"), "--skip-missing-sources"]) == 0
+    assert main(args + ["--out", str(tmp_path / "skipped"), "--skip-unavailable-sources"]) == 0
     p = read(tmp_path / "skipped")["parity"]
-    assert p["membersWithoutReference"] == ["large"] and p["inputKind"] == "synthetic-images"
+    assert [m["name"] for m in p["membersWithoutReference"]] == ["large"] and p["inputKind"] == "synthetic-images"
+    assert "large.keras" in p["membersWithoutReference"][0]["reason"]
+
+
+def test_source_with_other_weights_refused(members, tmp_path, capsys):
+    """A source file of the recorded name and sha256 is found, but its weights are not those exported."""
+    other = copy_member(members, "large", tmp_path)
+    edit_spec(other, lambda s: s["source"].update(weightsDigest="0" * 64))
+    err = refused(["ensemble", str(other), "--out", str(tmp_path / "e")], capsys)
+    assert "weightsDigest" in err and "--skip-unavailable-sources" in err
 
 
 def test_gate_fails_when_a_member_graph_differs_from_its_source(members, tmp_path, capsys):
