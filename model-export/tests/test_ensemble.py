@@ -270,6 +270,7 @@ def test_missing_source_refused_unless_skipped(members, tmp_path, capsys):
     p = read(tmp_path / "skipped")["parity"]
     assert [m["name"] for m in p["membersWithoutReference"]] == ["large"] and p["inputKind"] == "synthetic-images"
     assert "large.keras" in p["membersWithoutReference"][0]["reason"]
+    assert p["members"]["large"]["reference"] == "none: onnxruntime only"
 
 
 def test_source_with_other_weights_refused(members, tmp_path, capsys):
