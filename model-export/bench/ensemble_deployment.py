@@ -190,11 +190,31 @@ def run_variant(plan: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def check_merged(members: list[dict], weights: list[float], merged: dict) -> float:
+    """The merged graph computes what the separate sessions combine (so that the timings compare like with like)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(1)
+    feeds = [rng.uniform(0, 255, m["shape"]).astype(np.float32) for m in members]
+    probs = [ort.InferenceSession(m["graph"], providers=["CPUExecutionProvider"]).run([m["output"]], {m["input"]: x})[0]
+             for m, x in zip(members, feeds)]
+    want = sum(w * p for w, p in zip(weights, probs)) / sum(weights)
+    got = ort.InferenceSession(merged["graph"], providers=["CPUExecutionProvider"]).run(
+        ["probability"], dict(zip(merged["inputs"], feeds)))[0]
+    worst = float(np.abs(got - want).max())
+    if worst > 1e-6:
+        raise SystemExit(f"the merged graph does not compute the weighted mean (max |dp| {worst:.3g})")
+    return worst
+
+
 def compare(label: str, members: list[dict], weights: list[float], tmp: Path, args, merged: bool = True) -> list[dict]:
     plans = {"one session per member": [{"graph": m["graph"], "openWith": m["openWith"],
                                          "inputs": {m["input"]: m["shape"]}, "output": m["output"]} for m in members]}
     if merged:
         plans["one merged graph"] = [merged_graph(members, weights, tmp / f"{label.replace(' ', '_')}-merged.onnx")]
+        print(f"  {label}: merged graph vs the members' weighted mean, max |dprobability| "
+              f"{check_merged(members, weights, plans['one merged graph'][0]):.3g}", file=sys.stderr, flush=True)
     results = {k: [] for k in plans}
     for r in range(args.repeats):  # interleaved, so that drift in machine load hits both alike
         for k, sessions in plans.items():
