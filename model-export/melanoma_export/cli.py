@@ -10,6 +10,7 @@
                               (--target-sensitivity S | --threshold T) [--calibration platt|isotonic|none] --out DIR
     melanoma-export reference --no-probabilities --size 128 --resize opencv:area --out DIR
     melanoma-export match-tfrecords --tfrecords FILE... --images DIR
+    melanoma-export ensemble DIR [DIR ...] --out OUT [--weights w1,w2,...] [--tta none|dihedral8] [--images DIR]
 
 Progress goes to stderr; a failure prints one line ``melanoma-export: error: <reason>`` and exits non-zero.
 """
@@ -256,6 +257,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help="records the search stages run on; the best candidates are then measured on all (default 8)")
     m.add_argument("--top", type=int, default=10, help="candidates measured on all records and printed (default 10)")
 
+    # ---- ensemble
+    from melanoma_export.ensemble import DEFAULT_PARITY_PHOTOS, TTA_CHOICES
+
+    n = sub.add_parser("ensemble", help="combine converted model version directories into one ensemble version",
+                       description="Copy each member version directory (made by convert) under OUT/members/<name>/ "
+                                   "and write OUT/model.json: the members, their weights and costs, the combination "
+                                   "(weighted mean of the member probabilities, optionally over the 8 dihedral views "
+                                   "of each member's input), after a parity gate over the whole ensemble: each "
+                                   "member's Keras source on TensorFlow with the reference preprocessing against "
+                                   "onnxruntime on the member graphs.")
+    g = n.add_argument_group("input")
+    g.add_argument("member_dirs", nargs="+", metavar="DIR", help="member version directories (model.json + model.onnx)")
+    g.add_argument("--weights", metavar="W1,W2,...", help="one weight > 0 per member (default: equal, 1.0 each)")
+    g.add_argument("--tta", choices=TTA_CHOICES, default="none",
+                   help="test-time augmentation: none, or dihedral8 (the mean over the 8 rotations and mirrored "
+                        "rotations of each member's input, run as one batch of 8; square inputs only)")
+    g.add_argument("--source", action="append", default=[], metavar="FILE", dest="sources",
+                   help="a member's source Keras file, matched to the member by the sha256 its model.json records "
+                        "(repeatable; default: the recorded file name in or up to two folders above the member "
+                        "directory; demo members are regenerated from their seed)")
+    g.add_argument("--skip-unavailable-sources", action="store_true",
+                   help="gate a member whose source is not found or cannot be used (e.g. its weights digest differs) "
+                        "on onnxruntime only, instead of refusing (recorded in parity.membersWithoutReference)")
+    g = n.add_argument_group("output")
+    g.add_argument("--out", required=True, help="the ensemble version directory (new or empty)")
+    g.add_argument("--name", default="ensemble", help="ensemble name in the spec (default ensemble)")
+    g.add_argument("--version", default="1", help="version in the spec (default 1)")
+    g.add_argument("--threshold", type=float, default=0.5, help="decision threshold on the combined probability "
+                                                                 "(default 0.5)")
+    g.add_argument("--description", help="description in the spec")
+    g = n.add_argument_group("parity gate")
+    g.add_argument("--images", metavar="DIR", help="photos for the gate (its dermoscopy/, exif-orientation/ and "
+                                                  "formats/ when present, broken/ skipped); default: synthetic photos")
+    g.add_argument("--parity-inputs", type=int, default=DEFAULT_PARITY_PHOTOS, metavar="N",
+                   help=f"photos the gate uses (default {DEFAULT_PARITY_PHOTOS})")
+    g.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                   help=f"max |dprobability|, members and ensemble (default {DEFAULT_TOLERANCE:g})")
+
     # ---- evaluate
     from melanoma_export.evaluation import BOOTSTRAP_RESAMPLES
 
@@ -387,6 +426,14 @@ def main(argv=None) -> int:
 
             out = match_tfrecords(args.tfrecords, args.images, name_feature=args.image_feature,
                                   image_feature=args.image_key, sample=args.sample, top=args.top, progress=progress)
+        elif args.command == "ensemble":
+            from melanoma_export.ensemble import build_ensemble
+
+            out = build_ensemble(member_dirs=args.member_dirs, out_dir=args.out, weights=args.weights, tta=args.tta,
+                                 name=args.name, version=args.version, threshold=args.threshold,
+                                 description=args.description, images=args.images, sources=args.sources,
+                                 skip_unavailable_sources=args.skip_unavailable_sources, parity_photos=args.parity_inputs,
+                                 tolerance=args.tolerance, progress=progress)
         elif args.command == "evaluate":
             from melanoma_export.evaluate import evaluate
 

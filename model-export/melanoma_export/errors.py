@@ -54,3 +54,10 @@ class MetadataError(ExportError):
     """Patient metadata that the model's encoding cannot take, or a model and a --metadata flag that do not fit."""
 
     exit_code = 9
+
+
+class EnsembleRefused(ExportError):
+    """Member directories that cannot form an ensemble (mixed tasks, a nested ensemble, bad weights, a duplicate,
+    a missing source, dihedral views of a non-square input); nothing was written."""
+
+    exit_code = 10

@@ -172,3 +172,46 @@ def tiny_export(models_dir, tmp_path_factory) -> Path:
                "--threshold", "0.3", "--name", "tiny"])
     assert rc == 0
     return out
+
+
+def tiny_cnn(size: int, seed: int = 0, rescale: bool = True, head_pixels: np.ndarray | None = None,
+             spread: float = 1.0, name: str = "tiny_cnn"):
+    """An ensemble member: Conv+BN+ReLU x3 (two stride-2), GlobalAveragePooling2D, Dense(1, sigmoid), so that
+    convert adds the class activation map. ``rescale``: a Rescaling(1/255) first (the model takes 0..255); without
+    it the model expects an input normalised outside (convert --input-scale/--input-mean/--input-std).
+    The Dense head is set so that the logits over ``head_pixels`` (N,size,size,3 model inputs; default: images of
+    varied brightness and colour) have median 0 and standard deviation ``spread``: outputs differ photo to photo."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((size, size, 3), name="image")
+    x = layers.Rescaling(1.0 / 255.0)(inp) if rescale else inp
+    for filters, stride in ((8, 2), (16, 2), (16, 1)):
+        x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    out = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inp, out, name=name)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            g, b, m, v = (np.asarray(w.numpy()) for w in layer.weights)
+            layer.set_weights([rng.uniform(0.5, 1.5, g.shape).astype("f"), rng.normal(0, 0.3, b.shape).astype("f"),
+                               rng.normal(0, 0.2, m.shape).astype("f"), rng.uniform(0.5, 2.0, v.shape).astype("f")])
+    dense = model.layers[-1]
+    feats = keras.Model(model.inputs, dense.input)
+    if head_pixels is None:
+        head_pixels = np.stack([rng.uniform(0, 255 * (i + 1) / 16, (size, size, 3)) * rng.uniform(0.2, 1.0, 3)
+                                for i in range(16)]).astype(np.float32)
+        if not rescale:
+            head_pixels = head_pixels / 255.0
+    f = np.asarray(keras.ops.convert_to_numpy(feats(np.asarray(head_pixels, np.float32), training=False)), np.float64)
+    f = f - f.mean(axis=0)  # spread along the directions in which these inputs differ
+    k = rng.normal(0, 1, (f.shape[1], 1)) * (f.std(axis=0)[:, None] > 0)
+    z = f @ k[:, 0]
+    k *= spread / max(float(z.std()), 1e-9)
+    full = np.asarray(keras.ops.convert_to_numpy(feats(np.asarray(head_pixels, np.float32), training=False)), np.float64)
+    dense.set_weights([k.astype("f"), np.array([-float(np.median(full @ k[:, 0]))], "f")])
+    return model

@@ -133,9 +133,15 @@ class PredictionResourceTest {
                 .body("paths.'/v1/predictions'.post.requestBody.content", hasKey("multipart/form-data"))
                 .body("paths.'/v1/predictions'.post.requestBody.content", hasKey("application/json"))
                 .body("paths.'/v1/model'.get", notNullValue())
-                .body("components.schemas.Prediction.properties", hasKey("malignantProbability"));
+                .body("components.schemas.Prediction.properties", hasKey("malignantProbability"))
+                .body("components.schemas.Prediction.properties", hasKey("requiresReview"))
+                .body("components.schemas.Prediction.properties", hasKey("members"))
+                .body("components.schemas.Prediction.properties", hasKey("metadata"))
+                .body("components.schemas.Base64Image.properties", hasKey("metadata"));
         org.junit.jupiter.api.Assertions.assertTrue(doc.asString().contains("urn:problem-type:melanoma:too-many-pixels"),
                 "problem examples are documented");
+        org.junit.jupiter.api.Assertions.assertTrue(doc.asString().contains("urn:problem-type:melanoma:invalid-metadata"),
+                "the metadata refusal is documented");
     }
 
     /**
