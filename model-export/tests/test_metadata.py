@@ -339,3 +339,19 @@ def test_evaluate_sends_each_photos_metadata_as_query_parameters(metadata_export
     assert seen == [{"sex": "female", "age": "55", "site": "torso"}, {}, {"sex": "male", "site": "palms/soles"}]
     assert [p["sentMetadata"] for p in got["photos"]] == [{"sex": "female", "age": 55, "site": "torso"}, {},
                                                            {"sex": "male", "site": "palms/soles"}]
+
+
+def test_an_ensemble_member_with_metadata_is_gated_on_tensorflow_with_metadata(metadata_export, metadata_sources,
+                                                                                testdata, tmp_path):
+    """`ensemble` feeds a metadata member the all-missing vector and valid ones on both sides: the gate passes on
+    TensorFlow itself (the member's source given with --source), and the parity record says which cases it ran."""
+    out = tmp_path / "ens" / "1"
+    rc = main(["ensemble", str(metadata_export), "--out", str(out), "--tta", "dihedral8", "--images", str(testdata),
+               "--parity-inputs", "3", "--source", str(metadata_sources / "meta.keras")])
+    assert rc == 0
+    spec = json.loads((out / "model.json").read_text())
+    parity = spec["parity"]
+    assert parity["maxAbsDiffProbability"] <= parity["tolerance"] == 1e-5
+    assert "membersWithoutReference" not in parity
+    assert parity.get("metadataCases"), parity
+    assert spec["members"][0]["dir"].startswith("members/")
