@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Direct buffers for the model's input, reused across requests: ONNX Runtime reads a direct buffer in place,
  * and reusing it spares allocating a 1.7 MB direct buffer per request (the heap array of resized pixels that
- * normalisation reads from is still made per request, by Resize). At most one buffer per concurrent request exists.
+ * normalisation reads from is still made per request, by Resize). At most one buffer per concurrent request exists
+ * for each member (and one 8-image buffer for each, under test-time augmentation).
  */
 final class TensorBuffers {
 
