@@ -43,14 +43,6 @@ class ReferenceParityIT {
     private static final double OTHER_TENSOR_MAX_DIFF = 1e-3;
     /** melanoma.limits.min-side's default: smaller photos are answered 422 (BadInputTest covers that). */
     private static final int SERVICE_MIN_SIDE = 64;
-    /**
-     * Known defect, found when this test was widened to every photo: the native binary's JPEG decoding (libjpeg-turbo
-     * behind the JDK's image I/O) turns these four-channel CMYK / YCCK JPEGs into other RGB values than the JVM's
-     * (|dprobability| 0.65 and 0.05 on the demo). Reported, not asserted, on the native binary until it is fixed.
-     */
-    private static final java.util.Set<String> NATIVE_CMYK_DEFECT = java.util.Set.of("formats/cmyk.jpg",
-            "formats/cmyk-ycck-adobe.jpg");
-
     @Test
     void everyDecodablePhotoGetsTheReferenceProbability() throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -97,9 +89,7 @@ class ReferenceParityIT {
                 worst = d;
                 worstFile = file;
             }
-            if (d > limit && "native".equals(MockEventServerPort.artifactType()) && NATIVE_CMYK_DEFECT.contains(file)) {
-                System.out.printf("known native CMYK defect: %s |dprobability| %.2e%n", file, d);
-            } else if (d > limit) {
+            if (d > limit) {
                 failures.add(String.format("%s: |dprobability| %.2e > %.0e", file, d, limit));
             }
         }

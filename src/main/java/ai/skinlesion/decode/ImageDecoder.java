@@ -6,6 +6,9 @@ import java.util.Map;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+
+import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 
 import ai.skinlesion.Deadline;
 import ai.skinlesion.Rejection;
@@ -23,6 +26,7 @@ public final class ImageDecoder {
     private final int minSide;
 
     public ImageDecoder(long maxPixels, int minSide) {
+        registerTwelveMonkeys();
         this.maxPixels = maxPixels;
         this.minSide = minSide;
         // ImageIO would otherwise buffer streams in temporary files.
@@ -112,7 +116,21 @@ public final class ImageDecoder {
         }
     }
 
-    /** TwelveMonkeys' JPEG reader (CMYK, YCCK, damaged metadata) over the JDK's; the JDK's PNG reader. */
+    /**
+     * TwelveMonkeys' JPEG reader registers itself through META-INF/services when ImageIO scans the class path. A native
+     * image does not scan at run time: its registry holds the JDK's readers only, so the native binary read CMYK and
+     * YCCK JPEGs with the JDK's reader, to other colours than the JVM (|dprobability| 0.65 on the demo). Registered
+     * here, at run time, both read with the same reader; a static initialiser would run at image build time, into a
+     * registry the binary does not keep.
+     */
+    private static void registerTwelveMonkeys() {
+        IIORegistry registry = IIORegistry.getDefaultInstance();
+        if (registry.getServiceProviderByClass(JPEGImageReaderSpi.class) == null) {
+            registry.registerServiceProvider(new JPEGImageReaderSpi());
+        }
+    }
+
+    /** TwelveMonkeys' JPEG reader (CMYK, YCCK, damaged metadata), never the JDK's; the JDK's PNG reader. */
     private static ImageReader readerFor(ImageFormat format) {
         String name = format == ImageFormat.JPEG ? "jpeg" : "png";
         ImageReader chosen = null;
@@ -124,6 +142,11 @@ public final class ImageDecoder {
         }
         if (chosen == null) {
             throw new IllegalStateException("no ImageIO reader for " + name + " is installed");
+        }
+        if (format == ImageFormat.JPEG && !chosen.getClass().getName().startsWith("com.twelvemonkeys.")) {
+            // the JDK's reader would give CMYK and YCCK photos other colours than training saw
+            throw new IllegalStateException("TwelveMonkeys' JPEG reader is not registered with ImageIO; found only "
+                    + chosen.getClass().getName());
         }
         return chosen;
     }
