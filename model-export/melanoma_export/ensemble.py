@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import EnsembleRefused, ExportError, ParityError, SourceError
+from melanoma_export.metadata import from_spec, parity_cases
 from melanoma_export.parity import DEFAULT_TOLERANCE
 from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
 from melanoma_export.spec import SPEC_FILE, SPEC_VERSION, read_spec, sha256_file, tool_versions
@@ -220,46 +221,9 @@ def member_pixels(members: list[Member], files: list[Path], root: Path, n: int, 
 
 # ---------------------------------------------------------------------------------------------- extra inputs
 
-def encode_metadata(extra: dict, values: dict) -> np.ndarray:
-    """One vector of a ``patient-metadata`` extra input from field values (absent = missing), as the spec's
-    field kinds define it (docs/MODEL_SPEC.md, specVersion 4: patient metadata)."""
-    width = int(extra["shape"][-1])
-    v = np.zeros(width, np.float32)
-    for field in extra["fields"]:
-        value, i = values.get(field["name"]), int(field["index"])
-        if field["kind"] == "category":
-            v[i] = field["missing"] if value is None else field["values"][value]
-        elif field["kind"] == "number":
-            v[i] = field["missing"] if value is None else float(value) / float(field["scale"])
-        elif field["kind"] == "one-hot":
-            v[int(field["missingColumn"]) if value is None else i + field["values"].index(value)] = 1.0
-        else:
-            raise EnsembleRefused(f"extra input {extra['name']!r}: unknown field kind {field['kind']!r}")
-    return v
-
-
-def metadata_cases(extra: dict) -> list[dict]:
-    """All missing, then each field's first and last allowed value together, then one number field only."""
-    cases: list[dict] = [{}]
-    for pick in (0, -1):
-        case = {}
-        for field in extra["fields"]:
-            if field["kind"] == "category":
-                case[field["name"]] = list(field["values"])[pick]
-            elif field["kind"] == "one-hot":
-                case[field["name"]] = field["values"][pick]
-            elif field["kind"] == "number":
-                lo, hi = float(field.get("min", 0)), float(field.get("max", field["scale"]))
-                case[field["name"]] = lo + (hi - lo) * (0.25 if pick == 0 else 0.75)
-        cases.append(case)
-    numbers = [f for f in extra["fields"] if f["kind"] == "number"]
-    if numbers:
-        cases.append({numbers[0]["name"]: float(numbers[0].get("max", numbers[0]["scale"])) / 2})
-    return cases
-
-
 def extra_input_vectors(member: Member) -> tuple[list[dict], list[np.ndarray]]:
-    """(cases, one (C, width) array per extra input); ([{}], []) for a member without extra inputs."""
+    """(cases, one (C, width) array per extra input); ([{}], []) for a member without extra inputs. The cases are
+    the ones `convert`'s gate feeds (metadata.parity_cases)."""
     extras = member.spec.get("extraInputs") or []
     if not extras:
         return [{}], []
@@ -267,8 +231,9 @@ def extra_input_vectors(member: Member) -> tuple[list[dict], list[np.ndarray]]:
         if e.get("kind") != "patient-metadata":
             raise EnsembleRefused(f"member {member.name}: extra input {e.get('name')!r} of kind {e.get('kind')!r} "
                                   "cannot be fed by the gate")
-    cases = metadata_cases(extras[0])
-    return cases, [np.stack([encode_metadata(e, c) for c in cases]) for e in extras]
+    encodings = [from_spec(e) for e in extras]
+    cases = parity_cases(encodings[0])
+    return cases, [np.stack([enc.encode(c) for c in cases]) for enc in encodings]
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -371,7 +336,7 @@ def median_ms(member: Member, runs: int = COST_RUNS) -> float:
     shape = (1, 3, inp["height"], inp["width"]) if inp.get("layout") == "NCHW" else (1, inp["height"], inp["width"], 3)
     feed = {inp["name"]: np.random.default_rng(0).uniform(0, 1, shape).astype(np.float32)}
     for e in member.spec.get("extraInputs") or []:
-        feed[e["name"]] = encode_metadata(e, {})[None]
+        feed[e["name"]] = from_spec(e).missing()[None]
     out = [member.spec["output"]["name"]]
     for _ in range(COST_WARMUP):
         sess.run(out, feed)

@@ -158,7 +158,7 @@ def test_dihedral8_order_is_the_specs():
 
 def test_metadata_encoding_of_the_contract():
     """The isic2020 example of docs/MODEL_SPEC.md encodes as it says (the gate feeds members vectors like these)."""
-    from melanoma_export.ensemble import encode_metadata, metadata_cases
+    from melanoma_export.metadata import from_spec, parity_cases
 
     extra = {"name": "metadata", "kind": "patient-metadata", "encoding": "isic2020", "dtype": "float32",
              "shape": [-1, 9], "fields": [
@@ -166,10 +166,11 @@ def test_metadata_encoding_of_the_contract():
                  {"name": "age", "kind": "number", "index": 1, "scale": 90.0, "min": 0, "max": 120, "missing": 0.0},
                  {"name": "site", "kind": "one-hot", "index": 2, "values": ["head/neck", "upper extremity",
                   "lower extremity", "torso", "palms/soles", "oral/genital"], "missingColumn": 8}]}
-    np.testing.assert_array_equal(encode_metadata(extra, {}), [-1, 0, 0, 0, 0, 0, 0, 0, 1])
-    np.testing.assert_allclose(encode_metadata(extra, {"sex": "female", "age": 45, "site": "torso"}),
+    enc = from_spec(extra)
+    np.testing.assert_array_equal(enc.encode({}), [-1, 0, 0, 0, 0, 0, 0, 0, 1])
+    np.testing.assert_allclose(enc.encode({"sex": "female", "age": 45, "site": "torso"}),
                                [0, 0.5, 0, 0, 0, 1, 0, 0, 0])
-    cases = metadata_cases(extra)
+    cases = parity_cases(enc)
     assert cases[0] == {} and len(cases) >= 3 and all(c in ({}, *cases[1:]) for c in cases)
 
 

@@ -147,21 +147,29 @@ public class PredictionResource {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
-        byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        MultipartImage.Body form = MultipartImage.read(checked, contentType, maxImageBytes, classifier.metadataFields());
+        MultipartImage.Body form = multipartBody(body, contentType, maxImageBytes, classifier.metadataFields());
         return predict(form.image(), query.with(form.metadata()), deadline, include, headers);
     }
 
     /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
-    static byte[] multipartImage(byte[] body, String contentType, int maxImageBytes) {
+    static MultipartImage.Body multipartBody(byte[] body, String contentType, int maxImageBytes,
+            java.util.Set<String> metadataFields) {
         byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        return MultipartImage.extract(checked, contentType, maxImageBytes);
+        return MultipartImage.read(checked, contentType, maxImageBytes, metadataFields);
+    }
+
+    static byte[] multipartImage(byte[] body, String contentType, int maxImageBytes) {
+        return multipartBody(body, contentType, maxImageBytes, java.util.Set.of()).image();
     }
 
     /** base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's. */
-    static byte[] jsonImage(byte[] body, int maxImageBytes) {
+    static JsonImage.Body jsonBody(byte[] body, int maxImageBytes) {
         byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
-        return JsonImage.extract(checked, maxImageBytes);
+        return JsonImage.read(checked, maxImageBytes);
+    }
+
+    static byte[] jsonImage(byte[] body, int maxImageBytes) {
+        return jsonBody(body, maxImageBytes).image();
     }
 
     @POST
@@ -182,8 +190,7 @@ public class PredictionResource {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
-        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
-        JsonImage.Body json = JsonImage.read(checked, maxImageBytes);
+        JsonImage.Body json = jsonBody(body, maxImageBytes);
         return predict(json.image(), query.with(json.metadata()), deadline, include, headers);
     }
 

@@ -99,11 +99,6 @@ final class EnsembleMember implements AutoCloseable {
         return new ClassActivationMap(sum, first.rows(), first.columns());
     }
 
-    /** The input square's height × width × 3 floats, for the pixels of {@link Preprocessor#cropOf}. */
-    float[] resized(ai.skinlesion.decode.RgbImage region) {
-        return preprocessor.resized(region);
-    }
-
     /** Square inputs only can be rotated. */
     boolean canRunDihedral8() {
         return preprocessor.height() == preprocessor.width();

@@ -96,7 +96,7 @@ public class LesionClassifier {
             List<Preprocessor> preprocessors = model.members().stream()
                     .map(m -> new Preprocessor(m.model().spec().input())).toList();
             ServiceConfig.WarmUp warmUp = config.model().warmUp();
-            FutureTask<float[][]> warmUpInputs = inBackground("warm-up", () -> {
+            FutureTask<Prepared> warmUpPhoto = inBackground("warm-up", () -> {
                 model.members().forEach(m -> m.model().graphs().get(0).readAhead());
                 return warmUp == ServiceConfig.WarmUp.NONE ? null : decodeWarmUpPhoto(preprocessors);
             });
@@ -120,15 +120,14 @@ public class LesionClassifier {
                     config.ensemble().mode() == ServiceConfig.EnsembleMode.ADAPTIVE, config.ensemble().adaptiveBand());
             this.metadataFields = metadataFields(members);
             long sessionReady = System.nanoTime();
-            float[][] inputs = await(warmUpInputs);
-            if (inputs != null && warmUp == ServiceConfig.WarmUp.FULL) {
+            Prepared photo = await(warmUpPhoto);
+            if (photo != null && warmUp == ServiceConfig.WarmUp.FULL) {
                 float[][] metadata = new float[members.size()][];
                 for (int i = 0; i < members.size(); i++) {
                     metadata[i] = members.get(i).metadata.map(e -> e.encode(PatientMetadata.NONE).vector()).orElse(null);
                 }
-                Region[] regions = new Region[members.size()];
-                java.util.Arrays.fill(regions, Region.whole(1, 1));
-                ensemble.run(inputs, metadata, regions, false, calibration::apply, spec.decision().threshold());
+                ensemble.run(photo.modelInputs(), metadata, photo.seen(), false, calibration::apply,
+                        spec.decision().threshold());
             }
             warmedUp = true;
             long ready = System.nanoTime();
@@ -162,8 +161,8 @@ public class LesionClassifier {
         return names.isEmpty() ? MetadataEncoding.ISIC2020.fieldNames() : Set.copyOf(names);
     }
 
-    /** Decodes and preprocesses the bundled photo; returns each member's input square. */
-    private float[][] decodeWarmUpPhoto(List<Preprocessor> preprocessors) throws IOException {
+    /** Decodes and preprocesses the bundled photo for every member. */
+    private Prepared decodeWarmUpPhoto(List<Preprocessor> preprocessors) throws IOException {
         byte[] photo;
         try (InputStream in = LesionClassifier.class.getResourceAsStream(WARM_UP_IMAGE)) {
             if (in == null) {
@@ -171,7 +170,7 @@ public class LesionClassifier {
             }
             photo = in.readAllBytes();
         }
-        return prepare(photo, Deadline.NONE, preprocessors).modelInputs();
+        return prepare(photo, Deadline.NONE, preprocessors);
     }
 
     private static <T> FutureTask<T> inBackground(String name, Callable<T> work) {

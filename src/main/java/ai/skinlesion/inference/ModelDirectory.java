@@ -38,7 +38,11 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
      *        (benchmarks and tests; a CPU-specific graph is still refused on another CPU)
      */
     public static ModelDirectory load(Path dir, ObjectMapper json, String graph, CpuFeatures cpu) {
-        Spec read = readSpec(dir, json);
+        return load(dir, readSpec(dir, json), graph, cpu);
+    }
+
+    /** @param read the directory's model.json, already read ({@link #readSpec}) */
+    public static ModelDirectory load(Path dir, Spec read, String graph, CpuFeatures cpu) {
         ModelSpec spec = read.spec();
         if (spec.isEnsemble()) {
             throw new InvalidModelException(dir + " holds an ensemble (model.json lists members), not one model;"

@@ -32,7 +32,7 @@ public record ModelVersion(Path dir, ModelSpec spec, JsonNode specJson, List<Mem
     public static ModelVersion load(Path dir, ObjectMapper json, String graph, CpuFeatures cpu) {
         ModelDirectory.Spec top = ModelDirectory.readSpec(dir, json);
         if (!top.spec().isEnsemble()) {
-            ModelDirectory single = ModelDirectory.load(dir, json, graph, cpu);
+            ModelDirectory single = ModelDirectory.load(dir, top, graph, cpu);
             return new ModelVersion(dir, single.spec(), single.specJson(),
                     List.of(new MemberDirectory(single.spec().name(), 1.0, null, single)), single.spec().model().sha256());
         }

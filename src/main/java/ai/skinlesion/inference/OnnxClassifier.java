@@ -162,12 +162,7 @@ public final class OnnxClassifier implements AutoCloseable {
         return run(image, 1, null, false).probabilities()[0];
     }
 
-    /** The probability and the class activation map from one run; see {@link #hasClassActivationMap()}. */
-    public Output predictWithMap(FloatBuffer image) throws OrtException {
-        return run(image, 1, null, true);
-    }
-
-    /** Whether {@link #predictWithMap} can be called: the spec declares the map and the opened graph has it. */
+    /** Whether {@link #run} can return the map: the spec declares it and the opened graph has it. */
     public boolean hasClassActivationMap() {
         return cam.isPresent();
     }
