@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-PHOTO=${2:-../shared/testdata/dermoscopy/ISIC_0024310.jpg}
+PHOTO=${2:-testdata/dermoscopy/ISIC_0024310.jpg}
 PY=${PYTHON:-python3}
 # the Lambda build's runner, not bench/perf.sh's plain-HTTP one (target/bench-native-http-runner)
 NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 || true)}

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-PHOTO=${2:-../shared/testdata/dermoscopy/ISIC_0024310.jpg}
+PHOTO=${2:-testdata/dermoscopy/ISIC_0024310.jpg}
 PY=${PYTHON:-python3}
 IMAGE=${CONTAINER_IMAGE:-localhost/melanoma-native:test}
 NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 || true)}

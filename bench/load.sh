@@ -15,7 +15,7 @@
 #
 # Photos: the 600x450 HAM10000 dermoscopy photos for volume, and one request in LOAD_LARGE_EVERY (default 50) is a
 # large one (3008x2000, 5184x3456, 1800x1200 with EXIF orientation). Needs wrk (Debian: apt-get install wrk) and the
-# test photos (TESTDATA_DIR, default ../shared/testdata). Traffic goes to 127.0.0.1 only.
+# test photos (TESTDATA_DIR, default testdata). Traffic goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIND=${1:-jvm}
@@ -23,7 +23,7 @@ REQUESTS=${2:-5000}
 CONCURRENCY=${3:-8}
 THREADS=2
 PORT=${LOAD_PORT:-18080}
-TESTDATA=${TESTDATA_DIR:-../shared/testdata}
+TESTDATA=${TESTDATA_DIR:-testdata}
 OUT=target/load-$KIND
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 [ -d "$TESTDATA/dermoscopy" ] || { echo "no test photos in $TESTDATA" >&2; exit 1; }

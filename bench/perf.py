@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Us against the peers, in one run, on the same model, photos and machine: writes docs/BENCHMARKS.md.
 
-    bench/perf.sh [--runs 30] [--warmup 5] [--threads 1,2] [--cold-starts 5] [--testdata ../shared/testdata]
+    bench/perf.sh [--runs 30] [--warmup 5] [--threads 1,2] [--cold-starts 5] [--testdata testdata]
     bench/perf.sh --render-only       the last run's target/bench/results.json rendered again, nothing measured
 
 Two steps, each its own file: bench/perf_measure.py measures (what is measured, and how, is described there)
@@ -29,8 +29,8 @@ def main() -> int:
     ap.add_argument("--cold-starts", type=int, default=5, help="cold starts per server (default 5)")
     ap.add_argument("--create-runs", type=int, default=8, help="session creations per loading variant (default 8)")
     ap.add_argument("--decode-runs", type=int, default=20, help="decodes per mode (default 20)")
-    ap.add_argument("--testdata", default=str(perf_measure.ROOT.parent / "shared" / "testdata"),
-                    help="the test photos (default ../shared/testdata)")
+    ap.add_argument("--testdata", default=str(perf_measure.ROOT / "testdata"),
+                    help="the test photos (default testdata)")
     ap.add_argument("--no-native", action="store_true", help="leave the native server out")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the JVM app and the native binary")
     ap.add_argument("--out", default=str(perf_measure.ROOT / "docs" / "BENCHMARKS.md"))

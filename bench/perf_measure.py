@@ -1,7 +1,7 @@
 """bench/perf.sh, step 1 of 2: measure. Us against the peers, in one run, on the same model, photos and machine;
 the figures go to target/bench/results.json, which bench/perf_render.py turns into docs/BENCHMARKS.md.
 
-    bench/perf.sh [--runs 30] [--warmup 5] [--threads 1,2] [--cold-starts 5] [--testdata ../shared/testdata]
+    bench/perf.sh [--runs 30] [--warmup 5] [--threads 1,2] [--cold-starts 5] [--testdata testdata]
 
 Contenders, all on models/efficientnetb4-demo/1 (EfficientNetB4, 384x384) and the same photos:
   (a)  Python onnxruntime, session.run alone on the 384x384 tensor that model-export's reference

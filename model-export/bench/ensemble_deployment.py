@@ -2,7 +2,7 @@
 
     python model-export/bench/ensemble_deployment.py [--b4 models/efficientnetb4-demo/1] [--members 5] \
         [--tiny src/test/resources/models/ensemble-tiny/1] [--runs 20] [--repeats 3] [--threads 1] \
-        [--fp16-images ../shared/testdata/dermoscopy] [--no-fp16-tensorflow]
+        [--fp16-images testdata/dermoscopy] [--no-fp16-tensorflow]
 
 Members: ``--members`` copies of the demo's float32 runtime graph (model.opt-portable.onnx, what the service opens
 on a CPU without a matching NCHWc graph), and the tiny ensemble fixture's members. The merged graph holds every
@@ -279,7 +279,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3, help="subprocesses per variant (default 3)")
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads per session (default 1)")
-    ap.add_argument("--fp16-images", default="../shared/testdata/dermoscopy", help="photos for the float16 parity")
+    ap.add_argument("--fp16-images", default="testdata/dermoscopy", help="photos for the float16 parity")
     ap.add_argument("--no-fp16-tensorflow", dest="fp16_tensorflow", action="store_false",
                     help="compare float16 storage with the float32 graph only (skips regenerating the demo)")
     ap.add_argument("--json", help="also write the results here")

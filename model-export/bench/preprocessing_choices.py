@@ -1,7 +1,7 @@
 """What each preprocessing choice changes against the default, in pixels and in the demo model's probability.
 
     python model-export/bench/preprocessing_choices.py [--model models/efficientnetb4-demo/1] \
-        [--images ../shared/testdata/dermoscopy]
+        [--images testdata/dermoscopy]
 
 For every resize the spec can name, the other order of crop and resize, and the JPEG round trips, on the
 real dermoscopy photos at the model's size and crop fraction: mean and max |dpixel| (levels of 0..255)
@@ -46,7 +46,7 @@ def choices(pp):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--model", default="models/efficientnetb4-demo/1")
-    ap.add_argument("--images", default="../shared/testdata/dermoscopy")
+    ap.add_argument("--images", default="testdata/dermoscopy")
     ap.add_argument("--pixels-at", default="80:0.6", metavar="SIZE:FRACTION",
                     help="size and crop fraction of the pixels-only table (default 80:0.6; 'none' to skip)")
     args = ap.parse_args()

@@ -1,7 +1,7 @@
 """What the old Flask app's preprocessing mistakes do to the input and to the probability, on the real photos.
 
     python model-export/bench/preprocessing_effects.py --model models/efficientnetb4-demo/1 \
-        --images ../shared/testdata/dermoscopy
+        --images testdata/dermoscopy
 
 Compares the reference tensor (what the service must feed) against the old Flask app's mistakes: ``no-crop`` (whole image resized), ``bgr`` (channels swapped),
   ``grey`` (luma replicated), ``no-crop+bgr``. (The preprocessing choices a spec can name, the JPEG round
@@ -28,7 +28,7 @@ backend.use("torch")
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--model", default="models/efficientnetb4-demo/1")
-    ap.add_argument("--images", default="../shared/testdata/dermoscopy")
+    ap.add_argument("--images", default="testdata/dermoscopy")
     args = ap.parse_args()
 
     import numpy as np

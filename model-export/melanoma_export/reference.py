@@ -212,7 +212,7 @@ def write_fixtures(model_dir: str | None, images_root: str, out_dir: str, source
                   {"height": pp.size, "width": pp.size, "channels": 3, "channelOrder": "RGB"}),
         "preprocessing": spec["input"]["preprocessing"] if probabilities and not overrides else pp.to_spec(),
         "tools": spec.get("export", {}).get("tools", {}) if probabilities else preprocessing_tools(),
-        "imagesRoot": "../shared/testdata (relative to the repository root)",
+        "imagesRoot": "testdata (in the repository)",
         "tensorFormat": "8-bit RGB PNG of the HxWx3 uint8 tensor after preprocessing, before normalisation; "
                         "tensorSha256 is over the raw HWC bytes",
         "maxAbsDiffProbability": worst,

@@ -1,7 +1,7 @@
 """Shared fixtures: small models (32 px) of each input kind, built once per session.
 
 The test process runs Keras on torch (as the exporter does); TensorFlow runs in the exporter's worker
-subprocess. Tests that read the real test images skip when ../shared/testdata is absent.
+subprocess. Tests that read the real test images skip when testdata/ is absent (TESTDATA_DIR overrides it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ SIZE = 32
 
 
 def testdata_root() -> Path:
-    return Path(os.environ.get("TESTDATA_DIR", REPO_ROOT.parent / "shared" / "testdata"))
+    return Path(os.environ.get("TESTDATA_DIR", REPO_ROOT / "testdata"))
 
 
 @pytest.fixture(scope="session")

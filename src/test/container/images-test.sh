@@ -18,7 +18,7 @@ BASE=${CONTAINER_BASE:-localhost/melanoma-base:bookworm}
 IMAGE=localhost/melanoma-$KIND:test
 PORT=${CONTAINER_PORT:-18089}
 PHOTO=dermoscopy/ISIC_0000000.jpg
-TESTDATA=${TESTDATA_DIR:-../shared/testdata}
+TESTDATA=${TESTDATA_DIR:-testdata}
 PY=${PYTHON:-python3}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 # runc: crun is refused on cgroup v1 hosts; the ulimits: podman's defaults can exceed what an unprivileged

@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The real photos the tests use live outside this repository (see README, "Tests"): their folder is the
- * system property testdata.dir, which Maven sets. A missing folder fails the test loudly rather than skipping.
+ * The real photos the tests use, in the repository's testdata/ (sources and licences in its README): the folder
+ * named by TESTDATA_DIR when set, else the system property testdata.dir (which Maven sets to testdata/), else
+ * testdata/. A missing folder fails the test loudly rather than skipping.
  */
 public final class TestData {
 
@@ -15,7 +16,7 @@ public final class TestData {
     }
 
     public static Path root() {
-        String dir = System.getProperty("testdata.dir", System.getenv().getOrDefault("TESTDATA_DIR", "../shared/testdata"));
+        String dir = System.getenv().getOrDefault("TESTDATA_DIR", System.getProperty("testdata.dir", "testdata"));
         Path root = Path.of(dir);
         if (!Files.isDirectory(root.resolve("dermoscopy"))) {
             throw new IllegalStateException("test photos not found at " + root.toAbsolutePath()
