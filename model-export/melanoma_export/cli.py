@@ -4,13 +4,14 @@
     melanoma-export demo --out models/efficientnetb4-demo/1
     melanoma-export optimize models/efficientnetb4-demo/1 [--images DIR]
     melanoma-export add-heatmap models/efficientnetb4-demo/1 [--source FILE] [--images DIR]
-    melanoma-export reference --model DIR --images ../shared/testdata --out DIR
+    melanoma-export reference --model DIR --images testdata --out DIR
     melanoma-export evaluate --service URL --images DIR --labels CSV [--out DIR] [--reference]
     melanoma-export calibrate MODEL_DIR --service URL --images DIR --labels CSV
                               (--target-sensitivity S | --threshold T) [--calibration platt|isotonic|none] --out DIR
     melanoma-export reference --no-probabilities --size 128 --resize opencv:area --out DIR
     melanoma-export match-tfrecords --tfrecords FILE... --images DIR
     melanoma-export ensemble DIR [DIR ...] --out OUT [--weights w1,w2,...] [--tta none|dihedral8] [--images DIR]
+    melanoma-export train [--data ../shared/isic-train] --out runs/isic-b0 [--size N --epochs N --folds K ...]
 
 Progress goes to stderr; a failure prints one line ``melanoma-export: error: <reason>`` and exits non-zero.
 """
@@ -145,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--threshold", type=float, default=0.5, help="decision threshold on the probability (default 0.5)")
     g.add_argument("--description", help="description in the spec")
     g.add_argument("--untrained", action="store_true", help="mark the spec trained: false")
+    g.add_argument("--training-report", metavar="FILE",
+                   help="the training.json `train` wrote: its data, recipe and TensorFlow validation AUC go into "
+                        "model.json (source.training) and the model card")
 
     g = c.add_argument_group("preprocessing (recorded in the spec)")
     _preprocessing_flags(g, overrides=False)
@@ -227,8 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = r.add_argument_group("input")
     g.add_argument("--model", help="model version directory (model.onnx + model.json); optional with "
                                    "--no-probabilities (then the preprocessing is the default one plus the flags)")
-    g.add_argument("--images", default="../shared/testdata",
-                   help="image root; reads its dermoscopy/, exif-orientation/ and formats/ (default ../shared/testdata)")
+    g.add_argument("--images", default="testdata",
+                   help="image root; reads its dermoscopy/, exif-orientation/ and formats/ (default testdata)")
     g.add_argument("--source", help="the source Keras file, for a converted (non-demo) model; checked against the spec")
     g.add_argument("--labels", help="labels CSV (file,label); default: <images>/dermoscopy/labels.csv")
     g = r.add_argument_group("output")
@@ -338,6 +342,44 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--version", help="the new version's name (default: MODEL_DIR's plus one)")
     g.add_argument("--bootstrap", type=int, default=BOOTSTRAP_RESAMPLES, metavar="N",
                    help=f"bootstrap resamples for the AUC interval (default {BOOTSTRAP_RESAMPLES})")
+
+    # ---- train
+    t = sub.add_parser("train", help="train an EfficientNet from scratch on labelled photos, as the notebooks did",
+                       description="Write the photos as TFRecords (OpenCV decode, centre crop, INTER_AREA, JPEG q95) "
+                                   "in stratified folds, then train keras.applications EfficientNet with random "
+                                   "weights on the other folds for each trained fold: augmentation, weighted binary "
+                                   "cross-entropy, warm-up then cosine decay, a checkpoint after every epoch (run the "
+                                   "same command again to go on), the validation fold's AUC measured in TensorFlow. "
+                                   "Writes OUT/fold<k>/model.keras, OUT/fold<k>/validation.csv and OUT/training.json.")
+    from melanoma_export.recipe import TrainConfig
+
+    dflt = TrainConfig()
+    g = t.add_argument_group("data")
+    g.add_argument("--data", default=dflt.data, metavar="DIR",
+                   help=f"photos and labels.csv (image,melanoma[,diagnosis] or file,label) (default {dflt.data})")
+    g.add_argument("--labels", metavar="CSV", help="the labels file (default DIR/labels.csv)")
+    g.add_argument("--limit", type=int, metavar="N", help="only the first N photos (a quick trial)")
+    g = t.add_argument_group("output")
+    g.add_argument("--out", default=dflt.out, metavar="DIR", help=f"run directory, resumed if it exists (default {dflt.out})")
+    g.add_argument("--stop-after-epochs", type=int, metavar="N",
+                   help="stop after N epochs in this call (the run goes on when started again)")
+    g = t.add_argument_group("recipe")
+    g.add_argument("--arch", default=dflt.arch, help=f"keras.applications EfficientNet B0..B3 (default {dflt.arch})")
+    g.add_argument("--size", type=int, default=dflt.size, help=f"model input side in pixels (default {dflt.size})")
+    g.add_argument("--crop-fraction", type=_fraction, default=dflt.crop_fraction,
+                   help=f"centre-crop fraction of the shorter side before the resize (default {dflt.crop_fraction:g})")
+    g.add_argument("--folds", type=int, default=dflt.folds, help=f"stratified folds (default {dflt.folds})")
+    g.add_argument("--train-folds", default=",".join(map(str, dflt.train_folds)), metavar="K[,K...]",
+                   help="the folds to train, each validated on itself (default 0)")
+    g.add_argument("--epochs", type=int, default=dflt.epochs, help=f"default {dflt.epochs}")
+    g.add_argument("--batch-size", type=int, default=dflt.batch_size, help=f"default {dflt.batch_size}")
+    g.add_argument("--learning-rate", type=float, default=dflt.learning_rate,
+                   help=f"peak learning rate after the warm-up (default {dflt.learning_rate:g})")
+    g.add_argument("--warmup-epochs", type=float, default=dflt.warmup_epochs, help=f"default {dflt.warmup_epochs:g}")
+    g.add_argument("--weight-decay", type=float, default=dflt.weight_decay, help=f"AdamW's (default {dflt.weight_decay:g})")
+    g.add_argument("--dropout", type=float, default=dflt.dropout, help=f"before the head (default {dflt.dropout:g})")
+    g.add_argument("--seed", type=int, default=dflt.seed, help=f"folds, weights, order, augmentation (default {dflt.seed})")
+    g.add_argument("--threads", type=int, metavar="N", help="TensorFlow intra-op threads (default: every CPU)")
     return parser
 
 
@@ -361,7 +403,8 @@ def main(argv=None) -> int:
     start = time.monotonic()
     from melanoma_export import backend
 
-    backend.use("torch")  # before anything imports keras (tensorflow may pull it in)
+    # before anything imports keras (tensorflow may pull it in); training runs Keras on TensorFlow
+    backend.use("tensorflow" if args.command == "train" else "torch")
 
     def progress(msg: str) -> None:
         print(f"[{time.monotonic() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
@@ -382,7 +425,8 @@ def main(argv=None) -> int:
                 InputOptions(crop_fraction=args.crop_fraction, choices=choices, scale=args.input_scale,
                              mean=tuple(args.input_mean), std=tuple(args.input_std)),
                 OutputOptions(out_dir=args.out, name=args.name, version=args.version, threshold=args.threshold,
-                              trained=not args.untrained, description=args.description),
+                              trained=not args.untrained, description=args.description,
+                              training_report=args.training_report),
                 CheckOptions(rewrites=() if args.no_rewrites else tuple(args.rewrites or DEFAULT_REWRITES),
                              tolerance=args.tolerance, calibration_dir=args.calibration_dir,
                              parity_inputs=args.parity_inputs, int8=args.int8, int8_tolerance=args.int8_tolerance,
@@ -434,6 +478,20 @@ def main(argv=None) -> int:
                                  description=args.description, images=args.images, sources=args.sources,
                                  skip_unavailable_sources=args.skip_unavailable_sources, parity_photos=args.parity_inputs,
                                  tolerance=args.tolerance, progress=progress)
+        elif args.command == "train":
+            from melanoma_export.recipe import TrainConfig
+            from melanoma_export.train import train
+
+            try:
+                folds = tuple(int(k) for k in args.train_folds.split(","))
+            except ValueError:
+                parser.error(f"--train-folds: expected comma-separated fold numbers, got {args.train_folds!r}")
+            out = train(TrainConfig(data=args.data, labels=args.labels, out=args.out, arch=args.arch, size=args.size,
+                                    crop_fraction=args.crop_fraction, folds=args.folds, train_folds=folds,
+                                    epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                                    warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
+                                    dropout=args.dropout, seed=args.seed, limit=args.limit, threads=args.threads,
+                                    stop_after_epochs=args.stop_after_epochs), progress=progress)
         elif args.command == "evaluate":
             from melanoma_export.evaluate import evaluate
 

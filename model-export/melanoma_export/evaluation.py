@@ -89,16 +89,24 @@ def _binary(raw: str, csv_path: str, image: str) -> int:
 
 def match_images(labels: list[LabelledImage], images_dir: str) -> list[LabelledImage]:
     """Sets ``path`` of each row to its file in ``images_dir``: the id as given, or the id plus an image
-    extension (ISIC CSVs name images without one). Rows without a file keep ``path`` None."""
+    extension (ISIC CSVs name images without one). An id with a ``/`` is a path relative to ``images_dir``
+    (what ``train`` writes in its validation lists, e.g. ``ham10000_224/ISIC_0024306.jpg``); one that
+    leaves ``images_dir`` is not matched. Rows without a file keep ``path`` None."""
     d = Path(images_dir)
     if not d.is_dir():
         raise LabelsError(f"--images {images_dir} is not a directory")
+    root = d.resolve()
     files = {p.name: p for p in d.iterdir() if p.is_file()}
     by_stem: dict[str, list[Path]] = {}
     for p in files.values():
         if p.suffix.lower() in IMAGE_SUFFIXES:
             by_stem.setdefault(p.stem, []).append(p)
     for row in labels:
+        if "/" in row.image:
+            candidate = (d / row.image).resolve()
+            if candidate.is_file() and candidate.is_relative_to(root):
+                row.path = candidate
+            continue
         if row.image in files:
             row.path = files[row.image]
         elif len(by_stem.get(row.image, [])) == 1:

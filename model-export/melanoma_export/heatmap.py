@@ -247,7 +247,8 @@ def validate_cam(onnx_path: str, x: np.ndarray, reference: np.ndarray,
 
 def keras_cam_parts(model):
     """(sub-model, feature kernel (C,), bias, other kernels) of a model whose output is
-    Dense(1)(GlobalAveragePooling2D(F)) or Dense(1)(Concatenate([GlobalAveragePooling2D(F), v, ...])). The sub-model
+    Dense(1)(GlobalAveragePooling2D(F)) or Dense(1)(Concatenate([GlobalAveragePooling2D(F), v, ...])), with or
+    without Dropout between them (what ``train`` builds, and most Kaggle heads). The sub-model
     gives F and then every other concatenated vector v, whose kernel rows are listed in that order.
 
     Works whether the EfficientNet base is nested as one layer or flat. Raises NoCamHead otherwise."""
@@ -259,10 +260,17 @@ def keras_cam_parts(model):
                         "not Dense(1)")
     kernel = np.asarray(keras.ops.convert_to_numpy(out_layer.kernel), np.float32)[:, 0]
     bias = (np.asarray(keras.ops.convert_to_numpy(out_layer.bias), np.float32)[0] if out_layer.use_bias else None)
-    read = out_layer.input._keras_history[0]
-    parts = [out_layer.input]
+    def past_dropout(t):
+        # Dropout is the identity at inference (and absent from the ONNX graph): the map is read through it
+        while isinstance(t._keras_history[0], keras.layers.Dropout):
+            t = t._keras_history[0].input
+        return t
+
+    head_input = past_dropout(out_layer.input)
+    read = head_input._keras_history[0]
+    parts = [head_input]
     if isinstance(read, keras.layers.Concatenate) and read.axis in (-1, 1):
-        parts = list(read.input)
+        parts = [past_dropout(t) for t in read.input]
     pools = [i for i, t in enumerate(parts) if isinstance(t._keras_history[0], keras.layers.GlobalAveragePooling2D)
              and not t._keras_history[0].keepdims]
     if len(pools) != 1:
@@ -356,7 +364,7 @@ def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str
     from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
     from melanoma_export.reference import source_model_for
     from melanoma_export.runtime_graphs import verify_model_sha256
-    from melanoma_export.spec import SPEC_VERSION, read_spec, sampled_sha256, sha256_file, write_spec
+    from melanoma_export.spec import SPEC_VERSION, file_record, read_spec, write_spec
 
     backend.use("torch")
     spec = read_spec(model_dir)
@@ -417,8 +425,7 @@ def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str
         save(proto, str(partial))
         os.replace(partial, model_path)
     spec["specVersion"] = SPEC_VERSION
-    spec["model"].update({"sha256": sha256_file(str(model_path)), "sampledSha256": sampled_sha256(str(model_path)),
-                          "bytes": model_path.stat().st_size})
+    spec["model"].update(file_record(str(model_path)))
     spec["extraOutputs"] = [o for o in spec.get("extraOutputs", []) if o.get("name") != CAM_OUTPUT] + [record]
     write_spec(model_dir, spec)
     if spec.get("runtimeGraphs"):

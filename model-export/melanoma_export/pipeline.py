@@ -20,6 +20,7 @@ from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
 from melanoma_export.parity import DEFAULT_TOLERANCE
 from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
 from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
+from melanoma_export.recipe import training_record
 from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
 from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
 
@@ -207,6 +208,7 @@ class OutputOptions:
     threshold: float = 0.5
     trained: bool = True
     description: str | None = None
+    training_report: str | None = None  # the training.json of `train`: recorded as source.training
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,8 @@ def convert(source: SourceOptions, inputs: InputOptions = InputOptions(), output
     model_name = output.name or Path(model_path.rstrip("/")).name.split(".")[0]
     source_spec = {"kind": loaded.kind, "arch": loaded.arch, "imageSize": image_size,
                    "layout": loaded.layout, "files": source_files(loaded)}
+    if output.training_report:
+        source_spec["training"] = training_record(output.training_report, model_path)
     if loaded.layout == "qubvel":
         source_spec["qubvelInput"] = {"mean": loaded.qubvel_mean, "std": loaded.qubvel_std,
                                       "note": "applied to the 0..1 image inside the graph (Normalization layer)"}

@@ -223,6 +223,8 @@ def _training_lines(spec: dict) -> str:
     if src.get("kind") == "demo":
         return (f"None: random weights from seed {src.get('seed')} (`{src.get('regenerate', 'melanoma-export demo')}`);"
                 " BatchNorm statistics from synthetic images. It was never trained on lesions.")
+    if src.get("training"):
+        return _trained_here_lines(src)
     parts = [f"As recorded in model.json (`source`): kind `{src.get('kind', 'unrecorded')}`, architecture "
              f"`{src.get('arch', 'unrecorded')}` at {src.get('imageSize', '?')} px"]
     for fobj in src.get("files") or []:
@@ -232,6 +234,43 @@ def _training_lines(spec: dict) -> str:
     if spec.get("description"):
         parts.append(f"description: {spec['description']}")
     return "; ".join(parts) + "."
+
+
+def _trained_here_lines(src: dict) -> str:
+    """The training that ``melanoma-export train`` recorded (model.json ``source.training``)."""
+    t = src["training"]
+    d, r = t.get("data", {}), t.get("recipe", {})
+    auc = t.get("validationAucTensorflow")
+    hours = (t.get("wallSeconds") or 0) / 3600
+    lines = [
+        f"- data: `{d.get('directory')}`, {d.get('photos')} labelled dermoscopy photos, {d.get('melanoma')} melanoma"
+        f" (melanoma against every other diagnosis)",
+        f"- licence of the data: {d['licence']}" if d.get("licence") else "- licence of the data: not recorded",
+        f"- {t.get('weights')}",
+        f"- `melanoma-export train`: {r.get('arch')} at {r.get('size')} px (centre crop {r.get('crop_fraction')}),"
+        f" {r.get('epochs')} epochs, batch {r.get('batch_size')}, peak learning rate {r.get('learning_rate')},"
+        f" dropout {r.get('dropout')}, seed {r.get('seed')}; {t.get('loss')}; {t.get('schedule')}",
+        f"- records written as `{t.get('tfrecordWriter')}`, read with `tf.io.decode_jpeg`",
+        f"- fold {t.get('fold')} of {r.get('folds')} (stratified): trained on {t.get('trainPhotos')} photos"
+        f" ({t.get('trainMelanoma')} melanoma), validated on {t.get('validationPhotos')}"
+        f" ({t.get('validationMelanoma')} melanoma) it never learnt from; the model is the last epoch's, not"
+        f" the best on validation",
+        f"- validation AUC measured by training, in TensorFlow: {auc:.4f}" if auc is not None else
+        "- validation AUC measured by training: not recorded",
+        f"- {hours:.1f} h on {(t.get('machine') or {}).get('cpus')} CPUs ({(t.get('machine') or {}).get('cpu')})",
+    ]
+    return "\n".join(lines)
+
+
+def _training_limits(spec: dict) -> str:
+    if not (spec.get("source") or {}).get("training"):
+        return ""
+    size = spec["source"]["training"].get("recipe", {}).get("size")
+    return (f"- Trained from scratch (no pretrained weights) at {size} px: the published ISIC models, pretrained and"
+            " trained on full-size originals at 384-512 px with several folds, score higher.\n"
+            "- `train` splits photos, not lesions or patients (it is given no ids): photos of one lesion can be on"
+            " both sides of the validation split, which makes the validation figures optimistic.\n"
+            "- One fold, one model: no ensemble, no test-time augmentation.\n")
 
 
 def _operating_point_lines(spec: dict) -> str:
@@ -310,4 +349,4 @@ the only reason to leave a lesion unexamined.
 - Photos of the same lesion are not grouped (a lesion seen twice counts twice), and the evaluation photos may
   overlap the training data if they come from the same archive.
 - The service looks only at the centre crop of the photo: the lesion must be centred.
-"""
+{_training_limits(spec)}"""

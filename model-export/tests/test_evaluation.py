@@ -51,6 +51,15 @@ def test_images_match_with_or_without_extension(tmp_path):
     assert [r.path.name if r.path else None for r in rows] == ["ISIC_1.jpg", "b.png", None]
 
 
+def test_images_match_by_relative_path_inside_the_directory_only(tmp_path):
+    (tmp_path / "ham").mkdir()
+    (tmp_path / "ham" / "ISIC_1.jpg").write_bytes(b"x")
+    (tmp_path.parent / "outside.jpg").write_bytes(b"x")
+    rows = [evaluation.LabelledImage(i, 1, "1") for i in ("ham/ISIC_1.jpg", "ham/ISIC_2.jpg", "../outside.jpg")]
+    evaluation.match_images(rows, str(tmp_path))
+    assert [r.path.name if r.path else None for r in rows] == ["ISIC_1.jpg", None, None]
+
+
 def test_rates_and_confusion_by_hand():
     y = np.array([1, 1, 1, 0, 0, 0, 0])
     yhat = np.array([1, 1, 0, 1, 0, 0, 0])
