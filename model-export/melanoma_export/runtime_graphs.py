@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ExportError, SourceError
-from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, read_spec, sampled_sha256, sha256_file, write_spec
+from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, file_record, read_spec, sha256_file, write_spec
 
 DEFAULT_RUNTIME_GRAPH_TOLERANCE = 1e-6
 PORTABLE_FILE = "model.opt-portable.onnx"
@@ -229,11 +229,8 @@ def record(path: Path, kind: Kind, worst: float, tolerance: float, n_inputs: int
     """The graph's entry in the spec's ``runtimeGraphs`` (docs/MODEL_SPEC.md)."""
     data = path.with_name(path.name + DATA_SUFFIX)
     # onnxruntime writes no weights file when no initializer reaches the threshold (a toy model)
-    external = ({"externalData": {"file": data.name, "sha256": sha256_file(str(data)),
-                                  "sampledSha256": sampled_sha256(str(data)), "bytes": data.stat().st_size}}
-                if data.exists() else {})
-    return {"file": kind.file, "sha256": sha256_file(str(path)), "sampledSha256": sampled_sha256(str(path)),
-            "bytes": path.stat().st_size, **external,
+    external = {"externalData": {"file": data.name, **file_record(str(data))}} if data.exists() else {}
+    return {"file": kind.file, **file_record(str(path)), **external,
             "savedAt": kind.saved_at, "openWith": kind.open_with, "requires": dict(kind.requires),
             "producedBy": f"onnxruntime {ort_version}",
             "parity": {"against": MODEL_FILE, "maxAbsDiffProbability": worst, "tolerance": tolerance,
@@ -276,7 +273,7 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
     with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
         made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
         spec["specVersion"] = SPEC_VERSION
-        spec["model"]["sampledSha256"] = sampled_sha256(str(model_path))
+        spec["model"].update(file_record(str(model_path)))
         spec["runtimeGraphs"] = install(model_dir, made)
     write_spec(model_dir, spec)
     progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import zlib
 from importlib import metadata
 from pathlib import Path
 
@@ -32,6 +33,22 @@ def sha256_file(path: str) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def crc32_file(path: str) -> str:
+    """CRC-32 (zlib's, the IEEE polynomial) of the whole file, 8 lower-case hex digits: what the service checks at
+    start-up by default (melanoma.model.integrity=checksum), every byte, at memory speed (java.util.zip.CRC32)."""
+    crc = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            crc = zlib.crc32(chunk, crc)
+    return f"{crc & 0xFFFFFFFF:08x}"
+
+
+def file_record(path: str) -> dict:
+    """How model.json describes one file: its sha256, crc32, sampledSha256 and size."""
+    return {"sha256": sha256_file(path), "crc32": crc32_file(path), "sampledSha256": sampled_sha256(path),
+            "bytes": os.path.getsize(path)}
 
 
 SAMPLE_BLOCKS = 64
@@ -93,9 +110,7 @@ def build_spec(*, name: str, version: str, trained: bool, description: str, onnx
         "task": "binary-classification",
         "model": {
             "file": MODEL_FILE,
-            "sha256": sha256_file(onnx_path),
-            "sampledSha256": sampled_sha256(onnx_path),
-            "bytes": os.path.getsize(onnx_path),
+            **file_record(onnx_path),
             "opset": opset,
         },
         "input": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 
@@ -83,7 +84,8 @@ def test_spec_contents(tiny_export, models_dir):
     assert spec["trained"] is True
     assert spec["task"] == "binary-classification"
     assert spec["model"] == {"file": "model.onnx", "sha256": _sha(onnx_path), "bytes": onnx_path.stat().st_size,
-                             "sampledSha256": _sampled_sha(onnx_path), "opset": 20}
+                             "sampledSha256": _sampled_sha(onnx_path), "opset": 20,
+                             "crc32": f"{binascii.crc32(onnx_path.read_bytes()):08x}"}
     i = spec["input"]
     assert (i["name"], i["dtype"], i["layout"], i["height"], i["width"], i["channels"], i["channelOrder"]) == (
         "image", "float32", "NHWC", SIZE, SIZE, 3, "RGB")

@@ -22,7 +22,7 @@ DEMO = REPO_ROOT / "models" / "efficientnetb4-demo" / "1"
 LEVELS = {"disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
           "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
           "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
-RECORD_KEYS = {"file", "sha256", "sampledSha256", "bytes", "externalData", "savedAt", "openWith", "requires",
+RECORD_KEYS = {"file", "sha256", "crc32", "sampledSha256", "bytes", "externalData", "savedAt", "openWith", "requires",
                "producedBy", "parity"}
 
 

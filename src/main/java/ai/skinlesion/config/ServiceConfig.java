@@ -97,10 +97,11 @@ public interface ServiceConfig {
         String graph();
 
         /**
-         * How the opened file is checked against model.json at start-up: {@code sampled} (its size and a sample
-         * hash, under a millisecond; model-export checks the full sha256 when it writes the file) or {@code full}.
+         * How the opened files are checked against model.json before the first answer: {@code checksum} (every byte's
+         * CRC-32, beside the session's creation), {@code sampled} (size and a sample hash, under a millisecond, blind
+         * to damage between the samples) or {@code full} (the whole sha256).
          */
-        @WithDefault("sampled")
+        @WithDefault("checksum")
         GraphFile.Integrity integrity();
 
         /**

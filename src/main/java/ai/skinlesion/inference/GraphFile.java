@@ -13,13 +13,19 @@ import java.nio.file.Path;
  */
 public record GraphFile(String name, DescribedFile graph, DescribedFile externalData, String openWith) {
 
-    /** How much of the file is hashed at start-up before it is opened. */
+    /** How much of the file is checked at start-up, before the first answer. */
     public enum Integrity {
         /**
+         * The default: the whole file's CRC-32 as model.json records it (model-export writes it), computed beside
+         * the session's creation, so every byte the session runs is checked before the first answer at little cost
+         * to the cold start (memory speed, on the second vCPU). Catches a corrupted copy anywhere in the weights,
+         * which {@link #SAMPLED} does not. Without a recorded crc32: the whole sha256.
+         */
+        CHECKSUM,
+        /**
          * The size and 64 blocks of 4 KiB spread over the file: under a millisecond, and it tells one export from
-         * another (weights differ everywhere) and a truncated or overwritten file. Hashing all of a 70 MB graph
-         * would cost a cold start more than opening it; model-export checks the full sha256 when it writes the
-         * file, and {@link #FULL} checks it at start.
+         * another (weights differ everywhere) and a truncated or overwritten file, but not a few corrupted pages
+         * between the samples.
          */
         SAMPLED,
         /** The whole file's sha256, as model.json records it. */
@@ -28,6 +34,14 @@ public record GraphFile(String name, DescribedFile graph, DescribedFile external
 
     public Path path() {
         return graph.path();
+    }
+
+    /** Both files exist with the sizes model.json gives. */
+    public void checkSizes() {
+        graph.checkSize();
+        if (externalData != null) {
+            externalData.checkSize();
+        }
     }
 
     /** Checks the graph and its weights file against model.json. */

@@ -81,7 +81,7 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
     private static List<GraphFile> candidates(Path dir, ModelSpec spec, Path modelFile, String choice,
             CpuFeatures cpu) {
         GraphFile original = new GraphFile(spec.model().file(), new DescribedFile(modelFile, spec.model().sha256(),
-                spec.model().sampledSha256(), spec.model().bytes()), null, "all");
+                spec.model().sampledSha256(), spec.model().bytes(), spec.model().crc32()), null, "all");
         List<GraphFile> graphs = new ArrayList<>();
         for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
             boolean chosen = AUTO.equals(choice) || g.file().equals(choice);
@@ -95,10 +95,11 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
                 LOG.debugf("%s is for %s; this CPU is %s", g.file(), g.requires(), cpu);
                 continue;
             }
-            DescribedFile file = new DescribedFile(dir.resolve(g.file()), g.sha256(), g.sampledSha256(), g.bytes());
+            DescribedFile file = new DescribedFile(dir.resolve(g.file()), g.sha256(), g.sampledSha256(), g.bytes(),
+                    g.crc32());
             ModelSpec.ExternalData d = g.externalData();
             DescribedFile data = d == null ? null
-                    : new DescribedFile(dir.resolve(d.file()), d.sha256(), d.sampledSha256(), d.bytes());
+                    : new DescribedFile(dir.resolve(d.file()), d.sha256(), d.sampledSha256(), d.bytes(), d.crc32());
             if (AUTO.equals(choice) && !(Files.isRegularFile(file.path())
                     && (data == null || Files.isRegularFile(data.path())))) {
                 // a deployment may leave a graph out (e.g. a Lambda layer kept under the size limit)

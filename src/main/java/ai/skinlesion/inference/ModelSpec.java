@@ -159,7 +159,7 @@ public record ModelSpec(
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ModelFile(String file, String sha256, Long bytes, String sampledSha256) {
+    public record ModelFile(String file, String sha256, Long bytes, String sampledSha256, String crc32) {
     }
 
     /**
@@ -169,12 +169,12 @@ public record ModelSpec(
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record RuntimeGraph(String file, String sha256, Long bytes, String sampledSha256, ExternalData externalData,
-            String savedAt, String openWith, Requires requires) {
+            String savedAt, String openWith, Requires requires, String crc32) {
     }
 
     /** The file beside a runtime graph that holds its weights (ONNX external data), which ONNX Runtime maps in. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ExternalData(String file, String sha256, Long bytes, String sampledSha256) {
+    public record ExternalData(String file, String sha256, Long bytes, String sampledSha256, String crc32) {
     }
 
     /** @param nchwcBlockSize the blocked layout ONNX Runtime's NCHWc transformer used: 16 (AVX-512F), 8 (AVX2) */

@@ -29,6 +29,8 @@ public final class ModelSpecValidator {
     static final Set<String> THRESHOLD_METHODS = Set.of("target-sensitivity", "fixed");
     private static final String HEX64 = "[0-9a-f]{64}";
 
+    private static final String HEX8 = "[0-9a-f]{8}";
+
     private ModelSpecValidator() {
     }
 
@@ -83,6 +85,9 @@ public final class ModelSpecValidator {
             }
             if (spec.model().sampledSha256() != null && !spec.model().sampledSha256().matches(HEX64)) {
                 problems.add("model.sampledSha256 must be 64 lower-case hex digits");
+            }
+            if (spec.model().crc32() != null && !spec.model().crc32().matches(HEX8)) {
+                problems.add("model.crc32 must be 8 lower-case hex digits");
             }
         }
         validateRuntimeGraphs(spec, problems);
@@ -453,10 +458,11 @@ public final class ModelSpecValidator {
         for (int i = 0; i < spec.runtimeGraphs().size(); i++) {
             ModelSpec.RuntimeGraph g = spec.runtimeGraphs().get(i);
             String at = "runtimeGraphs[" + i + "].";
-            checkFile(at, g.file(), g.sha256(), g.bytes(), g.sampledSha256(), problems);
+            checkFile(at, g.file(), g.sha256(), g.bytes(), g.sampledSha256(), g.crc32(), problems);
             ModelSpec.ExternalData data = g.externalData();
             if (data != null) {
-                checkFile(at + "externalData.", data.file(), data.sha256(), data.bytes(), data.sampledSha256(), problems);
+                checkFile(at + "externalData.", data.file(), data.sha256(), data.bytes(), data.sampledSha256(),
+                        data.crc32(), problems);
             }
             if (!OPTIMIZATION_LEVELS.contains(g.openWith())) {
                 problems.add(at + "openWith must be one of " + OPTIMIZATION_LEVELS + ", not " + quoted(g.openWith()));
@@ -516,7 +522,7 @@ public final class ModelSpecValidator {
 
     /** A file of the model directory as a runtime graph entry describes it. */
     private static void checkFile(String at, String file, String sha256, Long bytes, String sampledSha256,
-            List<String> problems) {
+            String crc32, List<String> problems) {
         if (file == null || file.isBlank() || file.contains("/") || file.contains("\\")) {
             problems.add(at + "file must name a file in the model directory, not " + quoted(file));
         }
@@ -528,6 +534,9 @@ public final class ModelSpecValidator {
         }
         if (sampledSha256 != null && !sampledSha256.matches(HEX64)) {
             problems.add(at + "sampledSha256 must be 64 lower-case hex digits");
+        }
+        if (crc32 != null && !crc32.matches(HEX8)) {
+            problems.add(at + "crc32 must be 8 lower-case hex digits");
         }
     }
 

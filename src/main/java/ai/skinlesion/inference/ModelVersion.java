@@ -49,7 +49,7 @@ public record ModelVersion(Path dir, ModelSpec spec, JsonNode specJson, List<Mem
                 throw new InvalidModelException("members: " + m.name() + "'s dir must lie inside " + dir);
             }
             DescribedFile memberSpec = new DescribedFile(memberDir.resolve(ModelDirectory.SPEC_FILE), m.specSha256(),
-                    null, null);
+                    null, null, null);
             try {
                 memberSpec.verify(GraphFile.Integrity.FULL);
             } catch (InvalidModelException e) {

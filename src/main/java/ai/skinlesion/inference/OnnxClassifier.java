@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -80,18 +82,33 @@ public final class OnnxClassifier implements AutoCloseable {
         List<GraphFile> graphs = model.graphs();
         for (int i = 0; i < graphs.size(); i++) {
             GraphFile graph = graphs.get(i);
-            graph.verify(integrity);
+            graph.checkSizes();
+            // The whole-file check reads what the session maps anyway: beside it, on the second vCPU, it costs the
+            // cold start little; nothing is answered before it has passed.
+            FutureTask<Void> verified = new FutureTask<>(() -> graph.verify(integrity), null);
+            Thread verifier = new Thread(verified, "model-verify");
+            verifier.setDaemon(true);
+            verifier.start();
             boolean last = i == graphs.size() - 1;
             try (OrtSession.SessionOptions options = settings.toOptions(graph.openWith())) {
-                OrtSession session = env.createSession(graph.path().toString(), options);
+                OrtSession session;
+                try {
+                    session = env.createSession(graph.path().toString(), options);
+                } catch (OrtException e) {
+                    awaitVerified(verified); // a file that is not model.json's stops start-up, whatever ORT says
+                    throw e;
+                }
                 OnnxClassifier classifier = new OnnxClassifier(env, session, model.spec(), graph);
                 try {
+                    awaitVerified(verified);
                     classifier.checkGraphMatchesSpec();
                 } catch (InvalidModelException e) {
                     session.close();
                     throw e;
                 }
                 return classifier;
+            } catch (CorruptModelException e) {
+                throw e;
             } catch (OrtException | InvalidModelException e) {
                 String why = "ONNX Runtime cannot load " + graph.path() + ": " + e.getMessage();
                 if (last) {
@@ -101,6 +118,27 @@ public final class OnnxClassifier implements AutoCloseable {
             }
         }
         throw new IllegalStateException("a model directory always lists at least one graph");
+    }
+
+    private static void awaitVerified(FutureTask<Void> verified) {
+        try {
+            verified.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidModelException invalid) {
+                throw new CorruptModelException(invalid.getMessage(), invalid);
+            }
+            throw new IllegalStateException("checking the model file failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the model file", e);
+        }
+    }
+
+    /** The file is not the one model.json describes: never worth trying another graph of the same directory. */
+    static final class CorruptModelException extends InvalidModelException {
+        CorruptModelException(String message, InvalidModelException cause) {
+            super(message, cause);
+        }
     }
 
     /** The graph's named input and output must be the ones the spec describes, with the spec's image size. */

@@ -29,7 +29,8 @@ class DescribedFileTest {
     }
 
     private static DescribedFile describing(Path file) throws IOException {
-        return new DescribedFile(file, DescribedFile.sha256(file), DescribedFile.sampledSha256(file), Files.size(file));
+        return new DescribedFile(file, DescribedFile.sha256(file), DescribedFile.sampledSha256(file), Files.size(file),
+                DescribedFile.crc32(file));
     }
 
     @Test
@@ -74,12 +75,32 @@ class DescribedFileTest {
     @Test
     void withoutARecordedSampleTheFullHashIsUsed() throws IOException {
         Path path = file("model.onnx", 300_000, 1);
-        DescribedFile noSample = new DescribedFile(path, DescribedFile.sha256(path), null, Files.size(path));
+        DescribedFile noSample = new DescribedFile(path, DescribedFile.sha256(path), null, Files.size(path), null);
         try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
             f.seek(150_001); // between sampled blocks? the full hash sees it wherever it is
             f.write(~f.read());
         }
         assertThrows(InvalidModelException.class, () -> noSample.verify(GraphFile.Integrity.SAMPLED));
+    }
+
+    /**
+     * What issue reports showed: 4 KiB zeroed between the sampled blocks of the weights, a copy that answers other
+     * probabilities. The sample hash cannot see it; the default whole-file checksum does, and names the file.
+     */
+    @Test
+    void pagesZeroedBetweenTheSamplesAreCaughtByTheChecksum() throws IOException {
+        Path path = file("model.onnx.data", 3_000_000, 1);
+        DescribedFile described = describing(path);
+        long between = (3_000_000L - 4096) / 63 / 2; // halfway from sampled block 0 to block 1
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.seek(between);
+            f.write(new byte[4096]);
+        }
+        assertDoesNotThrow(() -> described.verify(GraphFile.Integrity.SAMPLED), "the blind spot sampled accepts");
+        InvalidModelException e = assertThrows(InvalidModelException.class,
+                () -> described.verify(GraphFile.Integrity.CHECKSUM));
+        assertTrue(e.getMessage().contains("model.onnx.data") && e.getMessage().contains("crc32"), e.getMessage());
+        assertThrows(InvalidModelException.class, () -> described.verify(GraphFile.Integrity.FULL));
     }
 
     @Test
@@ -92,12 +113,12 @@ class DescribedFileTest {
 
     @Test
     void aMissingFileIsNamed() {
-        DescribedFile missing = new DescribedFile(dir.resolve("model.onnx"), "0".repeat(64), null, 1L);
+        DescribedFile missing = new DescribedFile(dir.resolve("model.onnx"), "0".repeat(64), null, 1L, null);
         assertTrue(assertThrows(InvalidModelException.class, () -> missing.verify(GraphFile.Integrity.SAMPLED))
                 .getMessage().contains("does not exist"));
     }
 
-    /** model-export (Python) wrote the demo's sample hashes; the service must compute the same ones. */
+    /** model-export (Python: hashlib, zlib) wrote the demo's hashes; the service must compute the same ones. */
     @Test
     void theSampleHashIsTheOneModelExportRecords() throws IOException {
         Path demo = Path.of("models/efficientnetb4-demo/1");
@@ -105,7 +126,10 @@ class DescribedFileTest {
                 .readValue(demo.resolve("model.json").toFile(), ModelSpec.class);
         assertEquals(spec.model().sampledSha256(), DescribedFile.sampledSha256(demo.resolve(spec.model().file())));
         assertFalse(spec.runtimeGraphs().isEmpty());
+        assertEquals(spec.model().crc32(), DescribedFile.crc32(demo.resolve(spec.model().file())));
         for (ModelSpec.RuntimeGraph g : spec.runtimeGraphs()) {
+            assertEquals(g.crc32(), DescribedFile.crc32(demo.resolve(g.file())), g.file());
+            assertEquals(g.externalData().crc32(), DescribedFile.crc32(demo.resolve(g.externalData().file())));
             assertEquals(g.sampledSha256(), DescribedFile.sampledSha256(demo.resolve(g.file())), g.file());
             assertEquals(g.externalData().sampledSha256(),
                     DescribedFile.sampledSha256(demo.resolve(g.externalData().file())), g.externalData().file());

@@ -22,7 +22,7 @@ class ModelSpecValidatorTest {
     static ModelSpec spec(ModelSpec.Preprocessing preprocessing, String layout, double threshold, int specVersion,
             List<ModelSpec.RuntimeGraph> graphs, ModelSpec.ChosenBy chosenBy, ModelSpec.Calibration calibration) {
         return new ModelSpec(specVersion, "m", "1", false, "d",
-                new ModelSpec.ModelFile("model.onnx", "0".repeat(64), 1L, null),
+                new ModelSpec.ModelFile("model.onnx", "0".repeat(64), 1L, null, null),
                 new ModelSpec.Input("image", "float32", layout, 384, 384, 3, "RGB", preprocessing,
                         new ModelSpec.Normalization(1.0, List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0))),
                 new ModelSpec.Output("probability", "sigmoid-in-graph", "p"),
@@ -53,8 +53,8 @@ class ModelSpecValidatorTest {
     @Test
     void acceptsRuntimeGraphsInVersion2() {
         ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
-                null, new ModelSpec.ExternalData("model.opt-portable.onnx.data", "b".repeat(64), 20L, null), "extended",
-                "all", new ModelSpec.Requires(null, null));
+                null, new ModelSpec.ExternalData("model.opt-portable.onnx.data", "b".repeat(64), 20L, null, null), "extended",
+                "all", new ModelSpec.Requires(null, null), null);
         assertDoesNotThrow(() -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
     }
@@ -62,14 +62,15 @@ class ModelSpecValidatorTest {
     @Test
     void namesEveryWrongRuntimeGraphField() {
         ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("../elsewhere.onnx", "XYZ", null, "short",
-                new ModelSpec.ExternalData("sub/w.data", null, 0L, null), "all", "fastest", new ModelSpec.Requires("sparc", 3));
+                new ModelSpec.ExternalData("sub/w.data", null, 0L, null, "XYZ"), "all", "fastest", new ModelSpec.Requires("sparc", 3), "123");
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 2, List.of(graph))));
         String m = e.getMessage();
         for (String field : new String[] { "runtimeGraphs[0].file", "runtimeGraphs[0].sha256", "runtimeGraphs[0].bytes",
                 "runtimeGraphs[0].sampledSha256", "runtimeGraphs[0].openWith", "runtimeGraphs[0].requires.arch",
                 "runtimeGraphs[0].requires.nchwcBlockSize", "runtimeGraphs[0].externalData.file",
-                "runtimeGraphs[0].externalData.sha256", "runtimeGraphs[0].externalData.bytes" }) {
+                "runtimeGraphs[0].externalData.sha256", "runtimeGraphs[0].externalData.bytes", "runtimeGraphs[0].crc32",
+                "runtimeGraphs[0].externalData.crc32" }) {
             assertTrue(m.contains(field), field + " in " + m);
         }
     }
@@ -77,7 +78,7 @@ class ModelSpecValidatorTest {
     @Test
     void refusesRuntimeGraphsInVersion1AndUnknownVersions() {
         ModelSpec.RuntimeGraph graph = new ModelSpec.RuntimeGraph("model.opt-portable.onnx", "a".repeat(64), 10L,
-                null, null, "extended", "all", null);
+                null, null, "extended", "all", null, null);
         String m = assertThrows(InvalidModelException.class, () -> ModelSpecValidator.validate(
                 spec(preprocessing(0.5, "bilinear"), "NHWC", 0.5, 1, List.of(graph)))).getMessage();
         assertTrue(m.contains("runtimeGraphs"), m);

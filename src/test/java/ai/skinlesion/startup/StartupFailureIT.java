@@ -47,8 +47,13 @@ class StartupFailureIT {
         INVALID_SPEC("decision.threshold must lie strictly between 0 and 1"),
         OTHER_MODEL_FILE("do not belong together"),
         GRAPH_NOT_AS_SPECIFIED("the graph has no input named \"pixels\""),
-        /** One byte of model.onnx changed: its sha256 is not model.json's (full hash, no sample hash recorded). */
+        /** One byte of model.onnx changed: its sha256 is not model.json's (full hash, no crc32 or sample recorded). */
         SHA256_MISMATCH("has sha256 "),
+        /**
+         * 4 KiB of model.onnx zeroed between two sampled blocks, everything else as exported: the default check
+         * (every byte's crc32) stops start-up naming the file, where the sample hash would let it answer.
+         */
+        ZEROED_PAGE("model.onnx has crc32 "),
         /** A truncated model.onnx whose sha256 model.json records: the hash passes, ONNX Runtime cannot parse it. */
         CORRUPT_GRAPH("ONNX Runtime cannot load "),
         UNSUPPORTED_SPEC_VERSION("specVersion must be "),
@@ -90,7 +95,12 @@ class StartupFailureIT {
         spec.putArray("runtimeGraphs"); // model.onnx only: one file to break
         ObjectNode model = (ObjectNode) spec.get("model");
         Path onnx = dir.resolve("model.onnx");
-        if (broken == Broken.SHA256_MISMATCH || broken == Broken.CORRUPT_GRAPH) {
+        if (broken == Broken.ZEROED_PAGE) {
+            byte[] graph = Files.readAllBytes(DEMO.resolve("model.onnx"));
+            long step = (graph.length - 4096L) / 63;
+            Arrays.fill(graph, (int) (31 * step + step / 2), (int) (31 * step + step / 2) + 4096, (byte) 0);
+            Files.write(onnx, graph);
+        } else if (broken == Broken.SHA256_MISMATCH || broken == Broken.CORRUPT_GRAPH) {
             byte[] graph = Files.readAllBytes(DEMO.resolve("model.onnx"));
             if (broken == Broken.SHA256_MISMATCH) {
                 graph[graph.length / 2] ^= 0x01;
@@ -100,6 +110,7 @@ class StartupFailureIT {
             }
             Files.write(onnx, graph);
             model.remove("sampledSha256"); // the full sha256 is then checked
+            model.remove("crc32");
             model.remove("bytes");
         } else {
             Files.createSymbolicLink(onnx, DEMO.resolve("model.onnx"));
