@@ -328,7 +328,13 @@
     if (a.requiresReview !== true) return '';
     const r = a.review || {};
     const reasons = Array.isArray(r.reasons) ? r.reasons : [];
+    const problems = Array.isArray(a.quality?.problems) ? a.quality.problems : [];
     const words = reasons.map((reason) => {
+      if (reason === 'quality') {
+        return 'The photo has a quality problem'
+          + (problems.length ? ` (${problems.join(', ')})` : '')
+          + ': the model learnt from sharp, well-lit photos, so its answer on this one is less reliable.';
+      }
       if (reason === 'near-threshold') {
         return `The probability is near the threshold (${pct(a.threshold)})`
           + (isNumber(r.band) ? `: within ${points(r.band)} of it` : '') + ', so a small change in the photo could change the label.';

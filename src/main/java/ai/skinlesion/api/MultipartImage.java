@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 import org.jboss.logging.Logger;
 
@@ -42,12 +41,16 @@ final class MultipartImage {
     record Body(byte[] image, PatientMetadata metadata) {
     }
 
+    /** The photo alone; the other parts are ignored (the quality check takes no metadata). */
     static byte[] extract(byte[] body, String contentType, int maxImageBytes) {
-        return read(body, contentType, maxImageBytes, Set.of()).image();
+        return read(body, contentType, maxImageBytes, false).image();
     }
 
-    /** @param metadataFields the form fields to read as patient metadata (age, sex, site); other parts are ignored */
-    static Body read(byte[] body, String contentType, int maxImageBytes, Set<String> metadataFields) {
+    /**
+     * @param withMetadata whether every part other than "image" is a patient metadata field (a field the model does
+     *                     not take is then refused by its encoding, naming it, as in a JSON body)
+     */
+    static Body read(byte[] body, String contentType, int maxImageBytes, boolean withMetadata) {
         if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("boundary=")) {
             throw new RejectedInputException(Rejection.MALFORMED_MULTIPART,
                     "The Content-Type multipart/form-data has no boundary parameter; let the HTTP client build the"
@@ -79,10 +82,14 @@ final class MultipartImage {
                         "Send the photo in a form field named \"" + PART_NAME + "\" (curl -F image=@photo.jpg).");
             }
             Map<String, String> metadata = new LinkedHashMap<>();
-            for (String field : metadataFields) {
-                InterfaceHttpData fieldPart = decoder.getBodyHttpData(field);
-                if (fieldPart instanceof HttpData text) {
-                    metadata.put(field, text.getString(StandardCharsets.UTF_8));
+            for (InterfaceHttpData other : withMetadata ? decoder.getBodyHttpDatas() : java.util.List.<InterfaceHttpData>of()) {
+                if (other == part || !(other instanceof HttpData text)) {
+                    continue;
+                }
+                if (metadata.putIfAbsent(other.getName(), text.getString(StandardCharsets.UTF_8)) != null) {
+                    throw new RejectedInputException(Rejection.INVALID_METADATA, "The metadata field \""
+                            + other.getName() + "\" is given more than once; give it once.",
+                            Map.of("field", other.getName()));
                 }
             }
             return new Body(data.get(), new PatientMetadata(metadata));

@@ -108,12 +108,17 @@ public class PredictionResource {
     static final String SITE = "Optional patient metadata: anatomic site, one of head/neck, upper extremity, lower"
             + " extremity, torso, palms/soles, oral/genital.";
 
-    /** The query parameters that name metadata fields; a field given more than once is refused. */
-    private PatientMetadata queryMetadata(UriInfo uri) {
+    /**
+     * Every query parameter but the API's own ({@code include}) is a metadata field, so that a mistyped one
+     * ({@code ?gender=female}) is refused by the model's encoding, naming it, as in a JSON body. A field given more
+     * than once is refused.
+     */
+    private static PatientMetadata queryMetadata(UriInfo uri) {
         Map<String, String> values = new java.util.LinkedHashMap<>();
-        for (String field : classifier.metadataFields()) {
-            List<String> given = uri.getQueryParameters().get(field);
-            if (given == null || given.isEmpty()) {
+        for (Map.Entry<String, List<String>> parameter : uri.getQueryParameters().entrySet()) {
+            String field = parameter.getKey();
+            List<String> given = parameter.getValue();
+            if (Include.PARAMETER.equals(field) || given == null || given.isEmpty()) {
                 continue;
             }
             if (given.size() > 1) {
@@ -147,19 +152,18 @@ public class PredictionResource {
         Deadline deadline = Deadline.after(requestTimeout);
         Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
-        MultipartImage.Body form = multipartBody(body, contentType, maxImageBytes, classifier.metadataFields());
+        MultipartImage.Body form = multipartBody(body, contentType, maxImageBytes, true);
         return predict(form.image(), query.with(form.metadata()), deadline, include, headers);
     }
 
     /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
-    static MultipartImage.Body multipartBody(byte[] body, String contentType, int maxImageBytes,
-            java.util.Set<String> metadataFields) {
+    static MultipartImage.Body multipartBody(byte[] body, String contentType, int maxImageBytes, boolean withMetadata) {
         byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        return MultipartImage.read(checked, contentType, maxImageBytes, metadataFields);
+        return MultipartImage.read(checked, contentType, maxImageBytes, withMetadata);
     }
 
     static byte[] multipartImage(byte[] body, String contentType, int maxImageBytes) {
-        return multipartBody(body, contentType, maxImageBytes, java.util.Set.of()).image();
+        return multipartBody(body, contentType, maxImageBytes, false).image();
     }
 
     /** base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's. */

@@ -90,7 +90,8 @@ public record PredictionResponse(
 
     @Schema(name = "Review", description = "Why requiresReview is true, and the configured limits")
     public record ReviewInfo(
-            @Schema(description = "near-threshold (the probability is within band of the threshold), members-disagree"
+            @Schema(description = "quality (the quality check found a problem), near-threshold (the probability is within"
+                    + " band of the threshold), members-disagree"
                     + " (the spread is over maxSpread); empty when no review is needed", example = "[]")
             List<String> reasons,
             @Schema(description = "melanoma.review.band", example = "0.1") double band,

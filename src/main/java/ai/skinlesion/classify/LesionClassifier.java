@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -70,7 +68,6 @@ public class LesionClassifier {
     private final QualityCheck quality;
     private final boolean refusePoorQuality;
     private final ServiceConfig.Review review;
-    private final Set<String> metadataFields;
     private volatile boolean warmedUp;
 
     public LesionClassifier(ServiceConfig config, ObjectMapper json) {
@@ -118,7 +115,6 @@ public class LesionClassifier {
             }
             this.ensemble = new Ensemble(members, dihedral8,
                     config.ensemble().mode() == ServiceConfig.EnsembleMode.ADAPTIVE, config.ensemble().adaptiveBand());
-            this.metadataFields = metadataFields(members);
             long sessionReady = System.nanoTime();
             Prepared photo = await(warmUpPhoto);
             if (photo != null && warmUp == ServiceConfig.WarmUp.FULL) {
@@ -152,13 +148,6 @@ public class LesionClassifier {
         return ensemble.members().size() + " members (" + String.join(", ", ensemble.members().stream()
                 .map(m -> m.name + ": " + m.onnx.graph().name()).toList()) + "), tta "
                 + (ensemble.dihedral8() ? "dihedral8" : "none") + (ensemble.adaptive() ? ", adaptive" : "");
-    }
-
-    /** The field names clients may send: the members' encodings', or ISIC 2020's when no member takes metadata. */
-    private static Set<String> metadataFields(List<EnsembleMember> members) {
-        Set<String> names = new TreeSet<>();
-        members.forEach(m -> m.metadata.ifPresent(e -> names.addAll(e.fieldNames())));
-        return names.isEmpty() ? MetadataEncoding.ISIC2020.fieldNames() : Set.copyOf(names);
     }
 
     /** Decodes and preprocesses the bundled photo for every member. */
@@ -265,8 +254,8 @@ public class LesionClassifier {
                 anEnsemble ? outcome.spread() : null,
                 anEnsemble ? new Prediction.CombinationUse(ensemble.dihedral8() ? "dihedral8" : "none",
                         ensemble.adaptive() ? "adaptive" : "full", outcome.escalated()) : null,
-                Review.of(probability, threshold, anEnsemble ? outcome.spread() : null, review.band(),
-                        review.maxSpread()),
+                Review.of(!photo.quality().acceptable(), probability, threshold,
+                        anEnsemble ? outcome.spread() : null, review.band(), review.maxSpread()),
                 echo == null ? null : metadataUse(echo, outcome));
     }
 
@@ -371,11 +360,6 @@ public class LesionClassifier {
     /** Whether an answer with more than one member is given (model.json lists members). */
     public boolean isEnsemble() {
         return model.isEnsemble();
-    }
-
-    /** The metadata field names this service takes (age, sex, site for ISIC 2020). */
-    public Set<String> metadataFields() {
-        return metadataFields;
     }
 
     public ModelSpec spec() {

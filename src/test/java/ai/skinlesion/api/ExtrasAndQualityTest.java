@@ -146,6 +146,7 @@ class ExtrasAndQualityTest {
                 .then().statusCode(200)
                 .body("quality.problems", empty())
                 .body("quality.advice", empty())
+                .body("review.reasons", not(hasItem("quality")))
                 .body("quality.sharpness", greaterThan(0f))
                 .body("quality.brightness", greaterThan(0f))
                 .body("quality.contrast", greaterThan(0f))
@@ -161,7 +162,9 @@ class ExtrasAndQualityTest {
                 .when().post("/v1/predictions")
                 .then().statusCode(200)
                 .body("quality.problems", contains("blurry"))
-                .body("quality.advice[0]", containsString("blurred"));
+                .body("quality.advice[0]", containsString("blurred"))
+                .body("requiresReview", equalTo(true))
+                .body("review.reasons[0]", equalTo("quality"));
         given().contentType("image/png").body(blurred)
                 .when().post("/v1/quality")
                 .then().statusCode(200)

@@ -166,6 +166,10 @@ class PredictionResourceTest {
                 .extract().response();
         assertEquals(without.jsonPath().getDouble("malignantProbability"),
                 withMetadata.jsonPath().getDouble("malignantProbability"), 0.0);
+        given().contentType("image/jpeg").body(TestData.bytes(PHOTO)).queryParam("gender", "female")
+                .when().post("/v1/predictions").then().statusCode(422)
+                .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata"))
+                .body("field", equalTo("gender"));
         given().contentType("image/jpeg").body(TestData.bytes(PHOTO)).queryParam("site", "elbow")
                 .when().post("/v1/predictions").then().statusCode(422)
                 .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata"))

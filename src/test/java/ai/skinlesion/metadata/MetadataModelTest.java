@@ -161,6 +161,29 @@ class MetadataModelTest {
                 .then().statusCode(422).body("field", equalTo("age")).body("detail", containsString("twice"));
     }
 
+    /** One rule in the three forms: a mistyped field is refused naming it, whether in JSON, a form field or the query. */
+    @Test
+    void anUnknownFieldIsA422InEveryFormTheApiTakes() {
+        byte[] jpeg = TestData.bytes("dermoscopy/ISIC_0000000.jpg");
+        given().contentType("application/json")
+                .body("{\"image\": \"" + Base64.getEncoder().encodeToString(jpeg) + "\", \"metadata\": {\"gender\": \"female\"}}")
+                .when().post("/v1/predictions").then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata")).body("field", equalTo("gender"));
+        given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("gender", "female")
+                .when().post("/v1/predictions").then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata")).body("field", equalTo("gender"))
+                .body("allowed", hasItem("sex"));
+        given().contentType("image/jpeg").body(jpeg).queryParam("gender", "female")
+                .when().post("/v1/predictions").then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata")).body("field", equalTo("gender"))
+                .body("detail", containsString("\"gender\""));
+        // the API's own parameter is not metadata; a field given twice in a form is refused
+        given().contentType("image/jpeg").body(jpeg).queryParam("include", "input").queryParam("sex", "female")
+                .when().post("/v1/predictions").then().statusCode(200).body("metadata.sex", equalTo("female"));
+        given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("age", "40").multiPart("age", "41")
+                .when().post("/v1/predictions").then().statusCode(422).body("field", equalTo("age"));
+    }
+
     /** A wrong value is refused before the photo is decoded: a broken photo with wrong metadata is a metadata 422. */
     @Test
     void metadataIsCheckedBeforeThePhoto() {

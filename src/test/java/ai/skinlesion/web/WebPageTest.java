@@ -382,6 +382,24 @@ class WebPageTest {
         assertTrue(byId("crop").isDisplayed());
     }
 
+    /** A quality problem sends the answer to review, and the page says which problem, in words. */
+    @Test
+    void aTooDarkPhotoIsSentToReviewAndThePageSaysWhy() throws IOException {
+        Path dark = Files.createTempFile("dark", ".png");
+        try {
+            Files.write(dark, ai.skinlesion.quality.PhotoVariants.png(ai.skinlesion.quality.PhotoVariants.exposed(
+                    ai.skinlesion.quality.PhotoVariants.read(TestData.bytes(PHOTO)),
+                    ai.skinlesion.quality.PhotoVariants.DARKEN)));
+            assertEquals("result", upload(dark), () -> byId("status").getDomProperty("textContent"));
+        } finally {
+            Files.delete(dark);
+        }
+        assertTrue(byId("review").isDisplayed(), "a quality problem asks for review");
+        String words = byId("review-reasons").getText();
+        assertTrue(words.contains("quality problem (too-dark"), words);
+        assertNoPageErrors();
+    }
+
     /** Over the byte limit the page learns the limit from the 413, sends a reduced copy and says so. */
     @Test
     void aPhotoOverTheByteLimitIsReducedAndThePageSaysSo() throws IOException {
