@@ -28,6 +28,8 @@ final class DecodeGate {
     private final int maxQueued;
     private final Semaphore slots;
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger inside = new AtomicInteger();
+    private final AtomicInteger peakInside = new AtomicInteger();
 
     DecodeGate(int permits, int maxQueued) {
         if (permits < 1) {
@@ -44,7 +46,7 @@ final class DecodeGate {
     /** A place to decode in; close it when the decoded pixels have been turned into the model's input. */
     Slot enter(Deadline deadline) {
         if (slots.tryAcquire()) {
-            return slots::release;
+            return entered();
         }
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
@@ -52,7 +54,7 @@ final class DecodeGate {
         }
         try {
             if (slots.tryAcquire(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
-                return slots::release;
+                return entered();
             }
             throw busy("no decoding place came free within the request's time limit");
         } catch (InterruptedException e) {
@@ -61,6 +63,19 @@ final class DecodeGate {
         } finally {
             queued.decrementAndGet();
         }
+    }
+
+    private Slot entered() {
+        peakInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+        return () -> {
+            inside.decrementAndGet();
+            slots.release();
+        };
+    }
+
+    /** The most photos that were ever inside the gate at once (for tests: never more than the permits). */
+    int peakInUse() {
+        return peakInside.get();
     }
 
     /** Photos being decoded right now (for tests and diagnostics). */

@@ -362,6 +362,11 @@ public class LesionClassifier {
         return model.isEnsemble();
     }
 
+    /** The most photos decoded at once since start: never more than melanoma.limits.max-concurrent-decodes. */
+    public int peakConcurrentDecodes() {
+        return gate.peakInUse();
+    }
+
     public ModelSpec spec() {
         return model.spec();
     }

@@ -183,15 +183,18 @@ class CorpusTest {
      * and the live heap is sampled meanwhile (a full collection before each sample, so that garbage of finished
      * decodes is not counted) and its peak asserted:
      * <pre>
-     *   peak − before ≤ (gate + 1) × perDecode
+     *   peak − before ≤ (gate + 2) × perDecode
      *   perDecode = 2 × 3 bytes × crop²  +  3 × 4 bytes × crop × inputSide  +  2 × 4 bytes × crop × inputSide
      * </pre>
      * One decode holds its crop twice (ImageIO's raster and the RGB copy, DecodeGate's comment): 3536 × 3536 pixels
      * (centre crop 0.5 of 7071), 71.5 MiB; then Resize's intermediate, one pass done (3536 × 384 floats for each
      * colour), 15.5 MiB, and its two weight tables (384 × 3536 floats each), 10.4 MiB: 97 MiB (a Resize that
-     * allocates otherwise changes the formula). The one extra perDecode is headroom for what is not gated (the
-     * photo's bytes, the model's input and output): a gate of 2 allows 292 MiB. Measured on a 2-core machine: 175
-     * and 235 MiB with the gate of 2; 468 MiB with the gate widened to 8.
+     * allocates otherwise changes the formula). Two extra perDecode are headroom: one for what is not gated (the
+     * photo's bytes, the model's input and output), one for the decode that has just left the gate, whose pixels
+     * stay reachable from its thread's frame until its method returns while the next decode fills its place (why
+     * a bound of gate + 1 failed once in CI: a sample caught three crops alive). Gate 2: 388 MiB; eight at once
+     * would be 776. Measured on a 2-core machine: 175 and 235 MiB with the gate of 2; 468 MiB with the gate widened
+     * to 8. The exact check is the gate's own count of decodes inside it ({@code peakConcurrentDecodes}).
      */
     @Test
     void manyLargePhotosAtOnceAreDecodedAFewAtATime() throws Exception {
@@ -269,11 +272,15 @@ class CorpusTest {
             pool.shutdownNow();
         }
         long grew = peak.get() - before;
-        long bound = (gate + 1) * perDecode;
-        String measured = String.format("%d classifications at once in this JVM: live heap before %d MiB, peak %d MiB"
-                + " above it, bound (%d + 1) x %d MiB = %d MiB", parallel, before >> 20, grew >> 20, gate,
-                perDecode >> 20, bound >> 20);
-        assertTrue(grew <= bound, () -> "more photos decoded at once than the gate allows: " + measured);
+        long bound = (gate + 2) * perDecode;
+        int decodedAtOnce = classifier.peakConcurrentDecodes();
+        String measured = String.format("%d classifications at once in this JVM: at most %d decoded at once (gate %d);"
+                + " live heap before %d MiB, peak %d MiB above it, bound (%d + 2) x %d MiB = %d MiB", parallel,
+                decodedAtOnce, gate, before >> 20, grew >> 20, gate, perDecode >> 20, bound >> 20);
+        // what the gate guarantees, counted by the gate itself: exact, whatever the collector does
+        assertTrue(decodedAtOnce <= gate, () -> "more photos decoded at once than the gate allows: " + measured);
+        // and what it is for: the heap holds a few crops, not eight (eight would be 8 x perDecode)
+        assertTrue(grew <= bound, () -> "the heap grew past a few decodes: " + measured);
         return measured;
     }
 

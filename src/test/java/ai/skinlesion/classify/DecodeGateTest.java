@@ -48,6 +48,7 @@ class DecodeGateTest {
             pool.shutdownNow();
         }
         assertEquals(2, most.get());
+        assertEquals(2, gate.peakInUse(), "the gate's own count agrees with what the callers saw");
         assertEquals(0, gate.inUse());
     }
 
