@@ -78,7 +78,7 @@ class ReferenceParityIT {
             boolean sameTensor;
             try (OpenedImage opened = decoder.open(bytes)) {
                 float[] tensor = preprocessor.resized(opened.read(preprocessor.cropOf(opened.width(), opened.height())));
-                sameTensor = ReferenceParityTest.sha256(ReferenceParityTest.toBytes(tensor))
+                sameTensor = ReferenceParityChecks.sha256(ReferenceParityChecks.toBytes(tensor))
                         .equals(image.get("tensorSha256").asText());
             }
             double limit = sameTensor ? SAME_TENSOR_MAX_DIFF : OTHER_TENSOR_MAX_DIFF;
