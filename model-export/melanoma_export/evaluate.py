@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def collect(service_url: str, images: str, labels_csv: str, api_key: str | None 
         if r.target is None:
             excluded.append({"image": r.image, "label": r.raw_label})
             continue
-        entry = {"image": r.image, "file": r.path.name if r.path else None, "target": r.target,
+        entry = {"image": r.image, "file": Path(os.path.relpath(r.path, images)).as_posix() if r.path else None, "target": r.target,
                  "metadata": r.metadata, **({"sentMetadata": csv_metadata(r.metadata)} if sends_metadata else {}),
                  "probability": None, "uncalibratedProbability": None, "calibrated": None,
                  "serviceLabel": None, "status": None, "error": None}
@@ -112,7 +113,7 @@ def build_result(collected: dict, images: str, labels_csv: str, resamples: int =
         "refused": sum(1 for x in errors if x["error"]["kind"] == "refused"),
         "errors": [{"image": x["image"], **x["error"]} for x in errors],
         "figures": figures,
-        "data": {"images": os.path.abspath(images), "labels": evaluation.label_file_description(labels_csv),
+        "data": {"images": images,  # as given: an absolute path would name the machine it ran on "labels": evaluation.label_file_description(labels_csv),
                  "labelShape": collected["labelShape"], "rows": collected["rows"],
                  "missing": sum(1 for x in errors if x["error"]["kind"] == "missing"),
                  "unreadable": sum(1 for x in errors if x["error"]["kind"] == "unreadable"),

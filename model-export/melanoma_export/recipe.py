@@ -66,6 +66,10 @@ def training_record(report_path: str, model_path: str) -> dict:
         "validationPhotos": fold.get("validationPhotos"), "validationMelanoma": fold.get("validationMelanoma"),
         "validationAucTensorflow": fold.get("validationAuc"),
         "validationScores": fold.get("validationScores"),
+        # the fold's epochs, train + validation, summed: they survive a run stopped and resumed, where the report's
+        # wallSeconds counts only the invocations that ran to their end
+        "epochSeconds": round(sum(e.get("trainSeconds", 0) + e.get("validationSeconds", 0)
+                                  for e in fold.get("epochs", [])), 1),
         "wallSeconds": report.get("wallSeconds"), "machine": report.get("machine"), "tools": report.get("tools"),
     }
     readme = Path(recipe.get("data", "")) / "README.md"

@@ -171,6 +171,14 @@ def _reference_lines(result: dict) -> str:
                  "the ones it was exported from** (its BatchNorm statistics come from a float pass that rounds "
                  "differently here): the difference includes that rounding, so it is an upper bound on what the "
                  "deployment itself changes.")
+    training = ((result.get("spec") or {}).get("source") or {}).get("training") or {}
+    if training.get("validationAucTensorflow") is not None and result.get("figures", {}).get("auc") is not None:
+        # the product's promise on a trained model: what training measured is what the deployed service gives
+        ours, theirs = result["figures"]["auc"], training["validationAucTensorflow"]
+        line += (f" Training measured a validation AUC of {theirs:.5f} in TensorFlow on its validation TFRecords "
+                 f"({training.get('validationPhotos')} photos); the service's AUC on these {result['figures'].get('n')}"
+                 f" photos is {ours:.5f}: difference {abs(ours - theirs):.5f} (comparable when these are that fold's"
+                 " photos, e.g. its labels file `tfrecords/fold<k>-labels.csv`).")
     if ref.get("failed"):
         line += f" The reference could not read {len(ref['failed'])} photo(s): " + \
             ", ".join(f"{x['image']} ({x['reason']})" for x in ref["failed"]) + "."
@@ -257,7 +265,9 @@ def _trained_here_lines(src: dict) -> str:
         f" the best on validation",
         f"- validation AUC measured by training, in TensorFlow: {auc:.4f}" if auc is not None else
         "- validation AUC measured by training: not recorded",
-        f"- {hours:.1f} h on {(t.get('machine') or {}).get('cpus')} CPUs ({(t.get('machine') or {}).get('cpu')})",
+        (f"- {t['epochSeconds'] / 3600:.1f} h of training epochs (train + validation, summed over the"
+         f" {r.get('epochs')} epochs)" if t.get("epochSeconds") else f"- {hours:.1f} h")
+        + f" on {(t.get('machine') or {}).get('cpus')} CPUs ({(t.get('machine') or {}).get('cpu')})",
     ]
     return "\n".join(lines)
 
@@ -266,7 +276,9 @@ def _training_limits(spec: dict) -> str:
     if not (spec.get("source") or {}).get("training"):
         return ""
     size = spec["source"]["training"].get("recipe", {}).get("size")
-    return (f"- Trained from scratch (no pretrained weights) at {size} px: the published ISIC models, pretrained and"
+    return ("- Trained and validated on downscaled copies of the archive's photos (a few hundred pixels a side), not"
+            " the full-size originals: detail a full-size dermoscopy photo shows was never seen in training.\n"
+            f"- Trained from scratch (no pretrained weights) at {size} px: the published ISIC models, pretrained and"
             " trained on full-size originals at 384-512 px with several folds, score higher.\n"
             "- `train` splits photos, not lesions or patients (it is given no ids): photos of one lesion can be on"
             " both sides of the validation split, which makes the validation figures optimistic.\n"
@@ -294,6 +306,24 @@ def _operating_point_lines(spec: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _arch(spec: dict) -> str:
+    src = spec.get("source") or {}
+    return src.get("arch") or ((src.get("training") or {}).get("recipe") or {}).get("arch") or "?"
+
+
+def _preprocessing_line(pp: dict) -> str:
+    resize = pp.get("resize", {})
+    how = " ".join(str(x) for x in (resize.get("library"), resize.get("method")) if x)
+    if resize.get("antialias") is not None:
+        how += f" (antialias {resize['antialias']})"
+    line = f"centre crop {pp.get('centerCropFraction')} of the shorter side, resize {how}"
+    trip = pp.get("jpegRoundTrip")
+    if trip:
+        line += (f", then a JPEG round trip at quality {trip.get('quality')} ({trip.get('chromaSubsampling')}), as"
+                 " the training records were written")
+    return line + ", EXIF orientation applied"
+
+
 def model_card(result: dict) -> str:
     spec, m, f = result["spec"], result["model"], result["figures"]
     warn = f"> {UNTRAINED}\n\n" if not m["trained"] else ""
@@ -311,10 +341,9 @@ the only reason to leave a lesion unexamined.
 
 ## Model
 
-- {spec.get('source', {}).get('arch', '?')} at {spec.get('input', {}).get('height')} px, ONNX `{spec.get('model', {}).get('file')}`
+- {_arch(spec)} at {spec.get('input', {}).get('height')} px, ONNX `{spec.get('model', {}).get('file')}`
   (sha256 `{m['sha256']}`), trained: **{str(m['trained']).lower()}**
-- preprocessing (model.json `input.preprocessing`): centre crop {pp.get('centerCropFraction')} of the shorter side,
-  resize {pp.get('resize', {}).get('method')} (antialias {pp.get('resize', {}).get('antialias')}), EXIF orientation applied
+- preprocessing (model.json `input.preprocessing`): {_preprocessing_line(pp)}
 - export parity: max |ONNX − TensorFlow| probability {parity.get('maxAbsDiffProbability')} on {parity.get('inputs')}
   inputs ({parity.get('inputKind')}), tolerance {parity.get('tolerance')}
 

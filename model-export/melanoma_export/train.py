@@ -274,6 +274,7 @@ def train(cfg: TrainConfig, progress=print) -> str:
                         f"--jpeg-roundtrip {pp.jpeg_roundtrip.quality}",
         "folds": results,
         "machine": _machine(), "tools": _tools(),
+        # invocations that reached this line; one killed mid-run is missing (each epoch's own seconds are not)
         "wallSeconds": round(previous.get("wallSeconds", 0.0) + time.time() - started, 1),
     }
     tmp = out / "training.tmp.json"
