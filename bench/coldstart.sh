@@ -3,7 +3,7 @@
 # process under a local Lambda Runtime API (bench/lambda_runtime_emulator.py) that serves API Gateway HTTP API
 # events carrying a base64 JPEG, and times exec -> init done -> first answer, then warm invocations.
 # Contenders, all in the same rounds in a rotating order, so that all see the same machine load:
-#   native                  the shipped function: runtime graph for this CPU, sampled integrity check, decoding
+#   native                  the shipped function: runtime graph for this CPU, whole-file CRC-32 check, decoding
 #                           warm-up beside session creation (the defaults), on the demo model
 #   native, portable graph  the same, forced onto the portable runtime graph: what a CPU gets that the
 #                           CPU-specific one does not fit (arm64; AVX2 when only an AVX-512 one was exported)
@@ -44,11 +44,12 @@ JVM=(java -XX:+TieredCompilation -XX:TieredStopAtLevel=1 --add-opens java.base/j
      -cp "target/jvm-lambda/app-runner.jar:target/jvm-lambda/lib/*"
      com.amazonaws.services.lambda.runtime.api.client.AWSLambda
      io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest)
-COMMON=(--env MELANOMA_MODEL_INTRA_OP_THREADS=1)
+# the untrained B4 demo unless a row says otherwise (the benchmark's model since before the trained default)
+COMMON=(--env MELANOMA_MODEL_INTRA_OP_THREADS=1 --env MELANOMA_MODEL_DIR=models/efficientnetb4-demo/1)
 NATIVE_ENV=(--env MALLOC_MMAP_THRESHOLD_=131072)
 BEFORE=(--env MELANOMA_MODEL_GRAPH=model.onnx --env MELANOMA_MODEL_INTEGRITY=full --env MELANOMA_MODEL_WARM_UP=full)
 
-contenders=("native" "native, portable graph" "native, as before")
+contenders=("native" "native, portable graph" "native, as before" "native, default model (B0)")
 [ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, as before")
 [ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
 
@@ -65,6 +66,7 @@ for i in $(seq "$RUNS"); do
     case "$name" in *"as before"*) args+=("${BEFORE[@]}") ;; esac
     case "$name" in *"portable graph"*) args+=(--env MELANOMA_MODEL_GRAPH=model.opt-portable.onnx) ;; esac
     case "$name" in *B4*) args+=(--env "MELANOMA_MODEL_DIR=$B4") ;; esac
+    case "$name" in *"default model"*) args+=(--env MELANOMA_MODEL_DIR=models/melanoma-b0/1) ;; esac
     json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
     echo "$name	$json" | tee -a "$results" >&2
   done

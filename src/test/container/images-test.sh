@@ -39,7 +39,7 @@ fi
 
 EXPECTED=$("$PY" - "$PHOTO" <<'PYEOF'
 import json, sys
-fixtures = json.load(open("src/test/resources/reference/efficientnetb4-demo/fixtures.json"))
+fixtures = json.load(open("src/test/resources/reference/melanoma-b0/fixtures.json"))
 print(next(i["probability"] for i in fixtures["images"] if i["file"] == sys.argv[1]))
 PYEOF
 )
@@ -52,7 +52,7 @@ answer = json.load(open(sys.argv[1]))
 expected = float(sys.argv[2])
 p = answer["malignantProbability"]
 assert abs(p - expected) <= 1e-3, f"probability {p}, TensorFlow gave {expected}"
-assert answer["model"]["name"] == "efficientnetb4-demo", answer["model"]
+assert answer["model"]["name"] == "melanoma-b0" and answer["model"]["trained"] is True, answer["model"]
 print(f"  probability {p:.6f} (TensorFlow {expected:.6f})")
 PYEOF
 }
@@ -97,11 +97,11 @@ lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 line = next(l for l in lines if l.get("loggerName") == "ai.skinlesion.request")
 mdc = line["mdc"]
 assert mdc["requestId"] == "container-test-1" and mdc["status"] == "200" and mdc["outcome"] == "prediction", mdc
-assert float(mdc["inferenceMs"]) > 0 and mdc["model"] == "efficientnetb4-demo", mdc
+assert float(mdc["inferenceMs"]) > 0 and mdc["model"] == "melanoma-b0", mdc
 print("  JSON log line:", line["message"])
 PYEOF
     echo "== the model as a mount (read-only), MELANOMA_MODEL_DIR pointing into it"
-    serve -v "$PWD/models:/mnt/models:ro" -e MELANOMA_MODEL_DIR=/mnt/models/efficientnetb4-demo/1
+    serve -v "$PWD/models:/mnt/models:ro" -e MELANOMA_MODEL_DIR=/mnt/models/melanoma-b0/1
     curl -sf -o "$OUT/answer-mount.json" -H 'Content-Type: image/jpeg' --data-binary "@$TESTDATA/$PHOTO" \
       "http://127.0.0.1:$PORT/v1/predictions" || fail "POST /v1/predictions (mounted model)"
     check_answer "$OUT/answer-mount.json"

@@ -64,8 +64,12 @@ public interface ServiceConfig {
     }
 
     interface Model {
-        /** The model version directory: model.onnx with model.json beside it. */
-        @WithDefault("models/efficientnetb4-demo/1")
+        /**
+         * The model version directory: model.onnx with model.json beside it. The default is the trained
+         * EfficientNetB0 (models/melanoma-b0/1/MODEL_CARD.md); the tests pin the untrained B4 demo, whose
+         * fixtures they hold.
+         */
+        @WithDefault("models/melanoma-b0/1")
         String dir();
 
         /** Intra-op threads for ONNX Runtime; 0 lets it use one per core. */
