@@ -113,7 +113,8 @@ def build_result(collected: dict, images: str, labels_csv: str, resamples: int =
         "refused": sum(1 for x in errors if x["error"]["kind"] == "refused"),
         "errors": [{"image": x["image"], **x["error"]} for x in errors],
         "figures": figures,
-        "data": {"images": images,  # as given: an absolute path would name the machine it ran on "labels": evaluation.label_file_description(labels_csv),
+        # --images as given: an absolute path would name the machine it ran on
+        "data": {"images": images, "labels": evaluation.label_file_description(labels_csv),
                  "labelShape": collected["labelShape"], "rows": collected["rows"],
                  "missing": sum(1 for x in errors if x["error"]["kind"] == "missing"),
                  "unreadable": sum(1 for x in errors if x["error"]["kind"] == "unreadable"),
