@@ -12,6 +12,7 @@
 #   native, B4 float32      the shipped function on a full-size float32 EfficientNetB4 (70 MB) exported by
 #                           `melanoma-export convert` from a weights-only .h5 (bench/full_size_model.py)
 #   native, B4 float32, as before
+#   native, malloc hugetlb  the shipped function with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc >= 2.35)
 #   jvm                     the same code built with -Pjvm-lambda, run as Lambda's java21 runtime would (C1)
 # Every native run gets MALLOC_MMAP_THRESHOLD_=131072, as template.yaml sets it on Lambda. One intra-op thread
 # (one Lambda vCPU at 1769 MB).
@@ -49,7 +50,7 @@ COMMON=(--env MELANOMA_MODEL_INTRA_OP_THREADS=1 --env MELANOMA_MODEL_DIR=models/
 NATIVE_ENV=(--env MALLOC_MMAP_THRESHOLD_=131072)
 BEFORE=(--env MELANOMA_MODEL_GRAPH=model.onnx --env MELANOMA_MODEL_INTEGRITY=full --env MELANOMA_MODEL_WARM_UP=full)
 
-contenders=("native" "native, portable graph" "native, as before" "native, default model (B0)")
+contenders=("native" "native, portable graph" "native, as before" "native, default model (B0)" "native, malloc hugetlb")
 [ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, as before")
 [ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
 
@@ -67,6 +68,9 @@ for i in $(seq "$RUNS"); do
     case "$name" in *"portable graph"*) args+=(--env MELANOMA_MODEL_GRAPH=model.opt-portable.onnx) ;; esac
     case "$name" in *B4*) args+=(--env "MELANOMA_MODEL_DIR=$B4") ;; esac
     case "$name" in *"default model"*) args+=(--env MELANOMA_MODEL_DIR=models/melanoma-b0/1) ;; esac
+    # glibc >= 2.35 (not Lambda's al2023, which has 2.34 and ignores it): malloc advises transparent huge pages,
+    # so that the first inference's arena growth takes ~500x fewer page faults (bench/first_touch.py)
+    case "$name" in *"malloc hugetlb"*) args+=(--env GLIBC_TUNABLES=glibc.malloc.hugetlb=1) ;; esac
     json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
     echo "$name	$json" | tee -a "$results" >&2
   done
@@ -97,7 +101,9 @@ size = os.path.getsize(sys.argv[2]) / 1e6
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
 isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
+virt = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout.strip() or "?"
 print(f"\nruns: {len(rows[names[0]])} each, rotating order; photo: {os.path.basename(sys.argv[3])}; "
-      f"native runner {size:.1f} MB; CPU: {cpu} ({isa}), {os.cpu_count()} cores")
+      f"native runner {size:.1f} MB; CPU: {cpu} ({isa}), {os.cpu_count()} cores; systemd-detect-virt: {virt}; "
+      f"kernel {os.uname().release}")
 PYEOF
 rm -f "$results"
