@@ -108,7 +108,9 @@ public final class OnnxClassifier implements AutoCloseable {
                 }
                 return classifier;
             } catch (CorruptModelException e) {
-                throw e;
+                // the verifier's own exception: operators (and the Lambda init error's errorType) see one type for
+                // every model that cannot be used
+                throw (InvalidModelException) e.getCause();
             } catch (OrtException | InvalidModelException e) {
                 String why = "ONNX Runtime cannot load " + graph.path() + ": " + e.getMessage();
                 if (last) {
