@@ -68,7 +68,7 @@ def render(results, args) -> str:
       f"other builds (load average at start {results['loadavg_start'][0]:.1f}, per thread count at end: "
       + ", ".join(f"{n} thr {T[n]['loadavg_end'][0]:.1f}" for n in th) + "). "
       f"{m['java']}; Java onnxruntime {vers['onnxruntime_java']}, Python onnxruntime {vers['onnxruntime_python']}, "
-      f"TensorFlow {vers['tensorflow']} + Keras {vers['keras']}; native: GraalVM 25 (../shared/native-toolchain).  ")
+      f"TensorFlow {vers['tensorflow']} + Keras {vers['keras']}; native: GraalVM 25 native-image.  ")
     w(f"Model: `models/efficientnetb4-demo/1` (EfficientNetB4, 384×384, fp32, the committed graph). "
       f"Photos: " + ", ".join(f"**{k}** = {v['desc']}" for k, v in photos.items()) + ".  ")
     w(f"{args.runs} measured rounds after {args.warmup} warm-up rounds per thread count; every contender once per "
