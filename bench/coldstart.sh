@@ -69,7 +69,7 @@ for i in $(seq "$RUNS"); do
     case "$name" in *B4*) args+=(--env "MELANOMA_MODEL_DIR=$B4") ;; esac
     case "$name" in *"default model"*) args+=(--env MELANOMA_MODEL_DIR=models/melanoma-b0/1) ;; esac
     # glibc >= 2.35 (not Lambda's al2023, which has 2.34 and ignores it): malloc advises transparent huge pages,
-    # so that the first inference's arena growth takes ~500x fewer page faults (bench/first_touch.py)
+    # so that the first inference's arena growth takes ~5x fewer page faults (bench/first_touch.py)
     case "$name" in *"malloc hugetlb"*) args+=(--env GLIBC_TUNABLES=glibc.malloc.hugetlb=1) ;; esac
     json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
     echo "$name	$json" | tee -a "$results" >&2

@@ -49,7 +49,9 @@ def collect(service_url: str, images: str, labels_csv: str, api_key: str | None 
         if r.target is None:
             excluded.append({"image": r.image, "label": r.raw_label})
             continue
-        entry = {"image": r.image, "file": Path(os.path.relpath(r.path, images)).as_posix() if r.path else None, "target": r.target,
+        # the path inside --images (labels may name photos in subdirectories): what --reference reads again
+        file = Path(os.path.relpath(r.path, images)).as_posix() if r.path else None
+        entry = {"image": r.image, "file": file, "target": r.target,
                  "metadata": r.metadata, **({"sentMetadata": csv_metadata(r.metadata)} if sends_metadata else {}),
                  "probability": None, "uncalibratedProbability": None, "calibrated": None,
                  "serviceLabel": None, "status": None, "error": None}

@@ -6,8 +6,12 @@ subprocess. Tests that read the real test images skip when testdata/ is absent (
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +219,34 @@ def tiny_cnn(size: int, seed: int = 0, rescale: bool = True, head_pixels: np.nda
     full = np.asarray(keras.ops.convert_to_numpy(feats(np.asarray(head_pixels, np.float32), training=False)), np.float64)
     dense.set_weights([k.astype("f"), np.array([-float(np.median(full @ k[:, 0]))], "f")])
     return model
+
+
+@contextlib.contextmanager
+def stand_in_service(spec: bytes, on_post):
+    """A local HTTP server in place of the service for evaluate/calibrate's collect: GET answers ``spec`` (model.json),
+    POST calls ``on_post(path, body)`` and answers a benign 0.5. Yields its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self._answer(spec)
+
+        def do_POST(self):
+            on_post(self.path, self.rfile.read(int(self.headers["Content-Length"])))
+            self._answer(json.dumps({"malignantProbability": 0.5, "label": "benign", "threshold": 0.5}).encode())
+
+        def _answer(self, body):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import stand_in_service
 from melanoma_export import evaluation, report
 from melanoma_export.calibrate import copy_version, next_version
 from melanoma_export.errors import ExportError
@@ -195,49 +196,22 @@ def test_photos_named_by_relative_path_keep_that_path_for_the_reference(tmp_path
     """Labels that name photos inside subdirectories (as `train` writes them): every photo's `file` is its path
     inside --images, the file the service was sent, so that --reference reads the same photo."""
     import hashlib
-    import http.server
     import os
     import shutil
-    import threading
+    from pathlib import Path
 
     from melanoma_export.evaluate import collect
 
-    from pathlib import Path
-
     spec = (Path(__file__).resolve().parents[2] / "models" / "efficientnetb4-demo" / "1" / "model.json").read_bytes()
     sent = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self._answer(spec)
-
-        def do_POST(self):
-            sent.append(hashlib.sha256(self.rfile.read(int(self.headers["Content-Length"]))).hexdigest())
-            self._answer(json.dumps({"malignantProbability": 0.5, "label": "benign", "threshold": 0.5}).encode())
-
-        def _answer(self, body):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
     images = tmp_path / "photos"
     originals = sorted((testdata / "dermoscopy").glob("*.jpg"))[:2]
     for rel, src in zip(["a/one.jpg", "b/c/two.jpg"], originals):
         (images / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src, images / rel)
     labels = _csv(tmp_path, "labels.csv", "image_name,target\na/one.jpg,0\nb/c/two.jpg,1\n")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        got = collect(f"http://127.0.0.1:{server.server_port}", str(images), labels, concurrency=1,
-                      progress=lambda *_: None)
-    finally:
-        server.shutdown()
+    with stand_in_service(spec, lambda path, body: sent.append(hashlib.sha256(body).hexdigest())) as url:
+        got = collect(url, str(images), labels, concurrency=1, progress=lambda *_: None)
     assert [p["file"] for p in got["photos"]] == ["a/one.jpg", "b/c/two.jpg"]
     assert [hashlib.sha256(open(os.path.join(images, p["file"]), "rb").read()).hexdigest()
             for p in got["photos"]] == sent

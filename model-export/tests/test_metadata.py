@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from conftest import PKG_ROOT, SIZE, tiny_metadata_model
+from conftest import PKG_ROOT, SIZE, stand_in_service, tiny_metadata_model
 from melanoma_export.cli import main
 from melanoma_export.errors import MetadataError
 from melanoma_export.metadata import ISIC2020, csv_metadata, encode, parity_cases
@@ -297,45 +297,19 @@ def test_int8_with_metadata_is_refused(capsys, metadata_sources, tmp_path):
 def test_evaluate_sends_each_photos_metadata_as_query_parameters(metadata_export, testdata, tmp_path):
     """collect (evaluate, calibrate) sends the ISIC 2020 columns as the API's query parameters, to a stand-in HTTP
     server that records what it was sent."""
-    import http.server
-    import threading
     import urllib.parse
 
     from melanoma_export.evaluate import collect
 
     spec = (metadata_export / "model.json").read_bytes()
     seen = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self._answer(spec)
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
-            self._answer(json.dumps({"malignantProbability": 0.5, "label": "benign", "threshold": 0.5}).encode())
-
-        def _answer(self, body):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
     files = sorted((testdata / "dermoscopy").glob("*.jpg"))[:3]
     labels = tmp_path / "train.csv"
     labels.write_text("image_name,target,sex,age_approx,anatom_site_general_challenge\n"
                       f"{files[0].stem},0,female,55.0,torso\n{files[1].stem},1,,,\n{files[2].stem},0,male,,palms/soles\n")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        got = collect(f"http://127.0.0.1:{server.server_port}", str(testdata / "dermoscopy"), str(labels),
-                      concurrency=1, progress=lambda *_: None)
-    finally:
-        server.shutdown()
+    with stand_in_service(spec, lambda path, body: seen.append(
+            dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query)))) as url:
+        got = collect(url, str(testdata / "dermoscopy"), str(labels), concurrency=1, progress=lambda *_: None)
     assert seen == [{"sex": "female", "age": "55", "site": "torso"}, {}, {"sex": "male", "site": "palms/soles"}]
     assert [p["sentMetadata"] for p in got["photos"]] == [{"sex": "female", "age": 55, "site": "torso"}, {},
                                                            {"sex": "male", "site": "palms/soles"}]
