@@ -7,21 +7,21 @@ final class Examples {
     }
 
     /**
-     * A 4032 x 3024 photo as displayed (EXIF orientation applied) and the demo model's centre crop of 0.5: a side of
-     * floor(0.5 x 3024 + 0.5) = 1512, at ((4032 - 1512) / 2, (3024 - 1512) / 2) = (1260, 756); CenterCrop computes it.
+     * A 4032 x 3024 photo as displayed (EXIF orientation applied) and the default model's centre crop of 1.0: a side
+     * of 3024, at ((4032 - 3024) / 2, 0) = (504, 0); CenterCrop computes it. Its threshold: 90 % sensitivity.
      */
     static final String PREDICTION = """
             {
               "malignantProbability": 0.0734,
               "calibrated": false,
               "label": "benign",
-              "threshold": 0.5,
-              "model": {"name": "efficientnetb4-demo", "version": "1", "sha256": "9f2c...", "trained": false},
+              "threshold": 0.38932929933071136,
+              "model": {"name": "melanoma-b0", "version": "1", "sha256": "c4bf...", "trained": true},
               "image": {"format": "image/jpeg", "width": 4032, "height": 3024, "exifOrientation": 6,
-                        "crop": {"left": 1260, "top": 756, "size": 1512}},
-              "timingsMs": {"decode": 41.2, "preprocess": 14.9, "inference": 118.3, "total": 174.4},
+                        "crop": {"left": 504, "top": 0, "size": 3024}},
+              "timingsMs": {"decode": 41.2, "preprocess": 14.9, "inference": 9.1, "total": 65.2},
               "disclaimer": "Not a diagnosis: ...",
-              "warning": "This model is UNTRAINED (a demo with random weights): its probability means nothing about the lesion.",
+              "warning": null,
               "quality": {"problems": [], "advice": [], "sharpness": 31.6, "brightness": 120.4, "darkShare": 0.0,
                           "brightShare": 0.0, "contrast": 0.21},
               "requiresReview": false,
