@@ -103,9 +103,11 @@ class MetadataModelTest {
                 raw = raw.queryParam(field.getKey(), field.getValue().asText());
             }
             for (RequestSpecification request : List.of(form, raw)) {
-                double p = request.when().post("/v1/predictions").then().statusCode(200).extract().jsonPath()
-                        .getDouble("malignantProbability");
-                assertEquals(c.probability(), p, 1e-5, c.file() + " " + c.metadata());
+                var answer = request.when().post("/v1/predictions").then().extract();
+                String what = (request == form ? "form fields " : "query parameters ") + c.file() + " "
+                        + c.metadata();
+                assertEquals(200, answer.statusCode(), what + ": " + answer.asString());
+                assertEquals(c.probability(), answer.jsonPath().getDouble("malignantProbability"), 1e-5, what);
             }
         }
     }
