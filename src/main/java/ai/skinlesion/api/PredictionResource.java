@@ -63,7 +63,9 @@ public class PredictionResource {
 
     @POST
     @Path("/predictions")
-    @Consumes({ "image/jpeg", "image/png", MediaType.APPLICATION_OCTET_STREAM })
+    // Every image/* type, so that the bytes decide (a JPEG labelled image/heic is read as JPEG) and a real HEIC,
+    // WebP or AVIF, however declared, gets the 415 that names its format and how to avoid it.
+    @Consumes({ "image/*", MediaType.APPLICATION_OCTET_STREAM })
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Classify one photo sent as the raw body",
             description = "The body is the image file itself. The format is read from the bytes, not from the"

@@ -41,7 +41,9 @@ public class QualityResource {
     }
 
     @POST
-    @Consumes({ "image/jpeg", "image/png", MediaType.APPLICATION_OCTET_STREAM })
+    // Every image/* type, so that the bytes decide (a JPEG labelled image/heic is read as JPEG) and a real HEIC,
+    // WebP or AVIF, however declared, gets the 415 that names its format and how to avoid it.
+    @Consumes({ "image/*", MediaType.APPLICATION_OCTET_STREAM })
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Check one photo's quality (raw body) without classifying it",
             description = "Blur, exposure and whether the square the model sees is uniform, as every prediction also"

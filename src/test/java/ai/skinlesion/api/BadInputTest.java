@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -138,11 +139,27 @@ class BadInputTest {
     }
 
     @Test
-    void heicIsNamedAndRefused() {
-        post(given().contentType("image/heic").body(TestData.bytes("formats/heic-hevc.heic")), 415, "unsupported-media-type");
-        post(given().contentType("image/jpeg").body(TestData.bytes("formats/heic-hevc.heic")), 415, "unsupported-image-format")
-                .body("received", equalTo("image/heic"))
-                .body("detail", containsString("JPEG"));
+    void heicIsNamedAndRefusedHoweverItIsDeclared() {
+        for (String declared : List.of("image/heic", "image/heif", "image/heic-sequence", "image/jpeg",
+                "application/octet-stream")) {
+            post(given().contentType(declared).body(TestData.bytes("formats/heic-hevc.heic")), 415,
+                    "unsupported-image-format")
+                    .body("received", equalTo("image/heic"))
+                    .body("detail", containsString("JPEG"))
+                    .body("detail", containsString("Most Compatible"));
+        }
+        post(given().contentType("image/webp").body(TestData.bytes("formats/webp-lossy-exif.webp")), 415,
+                "unsupported-image-format").body("received", equalTo("image/webp"));
+        post(given().contentType("image/avif").body(TestData.bytes("formats/avif-wide-4096x800.avif")), 415,
+                "unsupported-image-format").body("received", equalTo("image/avif"));
+    }
+
+    @Test
+    void theBytesDecideNotTheLabel() {
+        // a phone app that labels every upload image/heic still gets its JPEG read
+        given().contentType("image/heic").body(TestData.bytes("dermoscopy/ISIC_0000000.jpg"))
+                .when().post("/v1/predictions").then().statusCode(200);
+        post(given().contentType("image/svg+xml").body("<svg xmlns='http://www.w3.org/2000/svg'/>"), 422, "not-an-image");
     }
 
     @Test

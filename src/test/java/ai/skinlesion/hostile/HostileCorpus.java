@@ -235,7 +235,8 @@ public final class HostileCorpus {
         cases.add(Case.post("JPEG labelled image/jpeg; charset=utf-8", "image/jpeg; charset=utf-8", jpeg).expectOk());
         cases.add(Case.post("JPEG labelled IMAGE/JPEG", "IMAGE/JPEG", jpeg));
         cases.add(Case.post("JPEG labelled text/plain", "text/plain", jpeg).expect(415, "unsupported-media-type"));
-        cases.add(Case.post("JPEG labelled image/*", "image/*", jpeg));
+        cases.add(Case.post("JPEG labelled image/*", "image/*", jpeg).expectOk());
+        cases.add(Case.post("JPEG labelled image/heic", "image/heic", jpeg).expectOk());
         cases.add(Case.post("JPEG labelled application/x-www-form-urlencoded", "application/x-www-form-urlencoded", jpeg)
                 .expect(415, "unsupported-media-type"));
         cases.add(Case.post("JPEG labelled multipart/mixed", "multipart/mixed; boundary=x", jpeg));
