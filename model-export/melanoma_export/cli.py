@@ -22,7 +22,26 @@ import argparse
 import sys
 import time
 
+from melanoma_export import backend
+from melanoma_export.calibrate import calibrate
+from melanoma_export.ensemble import DEFAULT_PARITY_PHOTOS, TTA_CHOICES, build_ensemble
 from melanoma_export.errors import ExportError
+from melanoma_export.evaluate import evaluate
+from melanoma_export.evaluation import BOOTSTRAP_RESAMPLES
+from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
+from melanoma_export.match import match_tfrecords
+from melanoma_export.metadata import ENCODINGS
+from melanoma_export.parity import DEFAULT_TOLERANCE
+from melanoma_export.pipeline import (CheckOptions, InputOptions, OutputOptions, SourceOptions, add_heatmap, build_demo,
+                                      convert, optimize)
+from melanoma_export.preprocessing import (CHROMA_SUBSAMPLINGS, DEFAULT_RESIZE, JPEG_DCT_METHODS, JPEG_ENCODERS, ORDERS,
+                                           RESIZE_CHOICES, choices_from_flags)
+from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
+from melanoma_export.recipe import TrainConfig
+from melanoma_export.reference import write_fixtures
+from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
+from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
+from melanoma_export.sources import ARCHITECTURES, LAYOUTS
 
 PROG = "melanoma-export"
 
@@ -66,8 +85,6 @@ def _quality(text: str) -> int:
 def _preprocessing_flags(g, *, overrides: bool) -> None:
     """The preprocessing choices, shared by convert (defaults: the v2 pipeline) and reference (defaults: the
     model's own spec). How they combine is preprocessing.choices_from_flags."""
-    from melanoma_export.preprocessing import (CHROMA_SUBSAMPLINGS, DEFAULT_RESIZE, JPEG_DCT_METHODS,
-                                               JPEG_ENCODERS, ORDERS, RESIZE_CHOICES)
 
     keep = " (default: the model's)" if overrides else ""
     g.add_argument("--crop-fraction", type=_fraction,
@@ -106,14 +123,6 @@ def _heatmap_flag(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
-    from melanoma_export.metadata import ENCODINGS
-    from melanoma_export.parity import DEFAULT_TOLERANCE
-    from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
-    from melanoma_export.rewrites import DEFAULT_REWRITES, REWRITES
-    from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
-    from melanoma_export.sources import ARCHITECTURES, LAYOUTS
-
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Export Keras EfficientNet melanoma classifiers to ONNX, with a TensorFlow-vs-onnxruntime "
@@ -262,7 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--top", type=int, default=10, help="candidates measured on all records and printed (default 10)")
 
     # ---- ensemble
-    from melanoma_export.ensemble import DEFAULT_PARITY_PHOTOS, TTA_CHOICES
 
     n = sub.add_parser("ensemble", help="combine converted model version directories into one ensemble version",
                        description="Copy each member version directory (made by convert) under OUT/members/<name>/ "
@@ -300,7 +308,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"max |dprobability|, members and ensemble (default {DEFAULT_TOLERANCE:g})")
 
     # ---- evaluate
-    from melanoma_export.evaluation import BOOTSTRAP_RESAMPLES
 
     e = sub.add_parser("evaluate", help="send labelled photos through the running service and report its accuracy",
                        description="POST every labelled photo to the service's /v1/predictions (raw body, as a phone "
@@ -351,7 +358,6 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cross-entropy, warm-up then cosine decay, a checkpoint after every epoch (run the "
                                    "same command again to go on), the validation fold's AUC measured in TensorFlow. "
                                    "Writes OUT/fold<k>/model.keras, OUT/fold<k>/validation.csv and OUT/training.json.")
-    from melanoma_export.recipe import TrainConfig
 
     dflt = TrainConfig()
     g = t.add_argument_group("data")
@@ -401,7 +407,6 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     start = time.monotonic()
-    from melanoma_export import backend
 
     # before anything imports keras (tensorflow may pull it in); training runs Keras on TensorFlow
     backend.use("tensorflow" if args.command == "train" else "torch")
@@ -411,10 +416,6 @@ def main(argv=None) -> int:
 
     try:
         if args.command == "convert":
-            from melanoma_export.pipeline import CheckOptions, InputOptions, OutputOptions, SourceOptions, convert
-            from melanoma_export.preprocessing import choices_from_flags
-            from melanoma_export.rewrites import DEFAULT_REWRITES
-
             choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
                                          jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
                                          jpeg_encoder=args.jpeg_encoder, legacy_method=args.resize_method,
@@ -434,26 +435,17 @@ def main(argv=None) -> int:
                              heatmap=args.heatmap),
                 progress=progress)
         elif args.command == "demo":
-            from melanoma_export.demo import build_demo
-
             out = build_demo(out_dir=args.out, seed=args.seed, arch=args.arch, size=args.size,
                              tolerance=args.tolerance, runtime_graphs=args.runtime_graphs,
                              runtime_graph_tolerance=args.runtime_graph_tolerance, heatmap=args.heatmap,
                              progress=progress)
         elif args.command == "add-heatmap":
-            from melanoma_export.heatmap import add_to_model_dir
-
-            out = add_to_model_dir(model_dir=args.model_dir, source_path=args.source, images=args.images,
-                                   tolerance=args.cam_tolerance, against=args.against, progress=progress)
+            out = add_heatmap(model_dir=args.model_dir, source_path=args.source, images=args.images,
+                              tolerance=args.cam_tolerance, against=args.against, progress=progress)
         elif args.command == "optimize":
-            from melanoma_export.runtime_graphs import optimize
-
             out = optimize(model_dir=args.model_dir, images=args.images, tolerance=args.runtime_graph_tolerance,
                            progress=progress)
         elif args.command == "reference":
-            from melanoma_export.preprocessing import choices_from_flags
-            from melanoma_export.reference import write_fixtures
-
             choices = choices_from_flags(resize=args.resize, order=args.order, jpeg_quality=args.jpeg_roundtrip,
                                          jpeg_subsampling=args.jpeg_subsampling, jpeg_dct=args.jpeg_dct,
                                          jpeg_encoder=args.jpeg_encoder, no_jpeg=args.no_jpeg_roundtrip,
@@ -466,20 +458,15 @@ def main(argv=None) -> int:
                                  source_path=args.source, labels_csv=args.labels, max_bytes=args.max_bytes,
                                  overrides=choices, probabilities=args.probabilities, progress=progress)
         elif args.command == "match-tfrecords":
-            from melanoma_export.match import match_tfrecords
-
             out = match_tfrecords(args.tfrecords, args.images, name_feature=args.image_feature,
                                   image_feature=args.image_key, sample=args.sample, top=args.top, progress=progress)
         elif args.command == "ensemble":
-            from melanoma_export.ensemble import build_ensemble
-
             out = build_ensemble(member_dirs=args.member_dirs, out_dir=args.out, weights=args.weights, tta=args.tta,
                                  name=args.name, version=args.version, threshold=args.threshold,
                                  description=args.description, images=args.images, sources=args.sources,
                                  skip_unavailable_sources=args.skip_unavailable_sources, parity_photos=args.parity_inputs,
                                  tolerance=args.tolerance, progress=progress)
         elif args.command == "train":
-            from melanoma_export.recipe import TrainConfig
             from melanoma_export.train import train
 
             try:
@@ -493,14 +480,10 @@ def main(argv=None) -> int:
                                     dropout=args.dropout, seed=args.seed, limit=args.limit, threads=args.threads,
                                     stop_after_epochs=args.stop_after_epochs), progress=progress)
         elif args.command == "evaluate":
-            from melanoma_export.evaluate import evaluate
-
             out = evaluate(service_url=args.service, images=args.images, labels_csv=args.labels, out_dir=args.out,
                            reference=args.reference, source_path=args.source, api_key=args.api_key,
                            concurrency=args.concurrency, resamples=args.bootstrap, progress=progress)
         elif args.command == "calibrate":
-            from melanoma_export.calibrate import calibrate
-
             out = calibrate(model_dir=args.model_dir, service_url=args.service, images=args.images,
                             labels_csv=args.labels, out_dir=args.out, target_sensitivity=args.target_sensitivity,
                             threshold=args.threshold, method=args.calibration, version=args.version,

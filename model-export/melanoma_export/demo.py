@@ -23,13 +23,10 @@ Why it looks like this:
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
 
 from melanoma_export import backend
-from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
+from melanoma_export.sources import build_classifier, leaf_layers
 
 DEFAULT_SEED = 20240607
 LOGIT_STD = 1.75
@@ -132,8 +129,6 @@ def demo_model(seed: int = DEFAULT_SEED, arch: str = "efficientnetb4", size: int
     import keras
     import torch
 
-    from melanoma_export.sources import build_classifier, leaf_layers
-
     keras.utils.set_random_seed(seed)
     model = build_classifier(arch, size, name=f"{arch}_demo")
     rng = np.random.default_rng(seed)
@@ -222,36 +217,3 @@ def _all_layers(model):
         if hasattr(layer, "layers"):
             out.extend(_all_layers(layer))
     return out
-
-
-def build_demo(out_dir: str, seed: int = DEFAULT_SEED, arch: str = "efficientnetb4", size: int = 384,
-               tolerance: float = 1e-5, runtime_graphs: bool = True,
-               runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, heatmap: bool = True, progress=print):
-    from melanoma_export.pipeline import ExportPlan, export_validate_write
-    from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
-    from melanoma_export.rewrites import DEFAULT_REWRITES
-    from melanoma_export.sources import Source
-
-    model = demo_model(seed, arch, size, progress)
-    with tempfile.TemporaryDirectory(prefix="melanoma-demo-") as tmp:
-        weights = os.path.join(tmp, "demo.weights.h5")
-        model.save_weights(weights)
-        source = Source("keras-weights", weights, arch, size, "keras-applications")
-        plan = ExportPlan(
-            name=f"{arch}-demo", version=os.path.basename(os.path.normpath(out_dir)) or "1", out_dir=out_dir,
-            trained=False, description=DESCRIPTION,
-            pp=Preprocessing(size, DEFAULT_CROP_FRACTION.get(size, 0.5)), norm=Normalization(),
-            source_spec={"kind": "demo", "arch": arch, "imageSize": size, "seed": seed,
-                         "generator": "melanoma_export.demo.demo_model", "files": [],
-                         "regenerate": f"melanoma-export demo --seed {seed} --out <dir>"},
-            source_json=source.to_json(), rewrites=tuple(DEFAULT_REWRITES), compact_storage=True,
-            tolerance=tolerance, runtime_graphs=runtime_graphs, runtime_graph_tolerance=runtime_graph_tolerance,
-            heatmap=heatmap,
-            # Photo-like blobs plus flat and graphic images (a flag, a grid, mid grey). Pure primary colours
-            # stay out of the gate: on them this random network's TensorFlow and onnxruntime answers differ by
-            # up to 1.4e-4 whatever the calibration, on inputs no camera produces.
-            parity_pixels=np.concatenate([synthetic_images(PARITY_IMAGES, size, seed + 2),
-                                          extreme_images(size)[6:], np.full((1, size, size, 3), 128, np.float32)]),
-            parity_kind="synthetic-blobs+flag+grid+grey",
-            extra_export={"storage": "int8-grid kernels stored as int8 + Cast + Mul (compact-int8-storage)"})
-        return export_validate_write(model, plan, progress)

@@ -21,11 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
+from melanoma_export import parity
 from melanoma_export.errors import EnsembleRefused, ExportError, ParityError, SourceError
-from melanoma_export.metadata import from_spec, parity_cases
-from melanoma_export.parity import DEFAULT_TOLERANCE
+from melanoma_export.metadata import ModelInputs, from_spec, parity_cases
+from melanoma_export.parity import DEFAULT_TOLERANCE, session_options
 from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
-from melanoma_export.spec import SPEC_FILE, SPEC_VERSION, read_spec, sha256_file, tool_versions
+from melanoma_export.reference import source_model_for
+from melanoma_export.runtime_graphs import cpu_flags
+from melanoma_export.sources import file_sha256
+from melanoma_export.spec import SPEC_FILE, SPEC_VERSION, read_spec, sha256_file, tool_versions, write_spec
 
 TTA_CHOICES = ("none", "dihedral8")
 COMBINATION_METHOD = "weighted-mean-probability"
@@ -242,8 +246,6 @@ def onnx_member_probabilities(member: Member, x: np.ndarray, tta: str, extra: li
     """(N,) probabilities of the member on onnxruntime: per photo one batch (1 view, or the 8 views)."""
     import onnxruntime as ort
 
-    from melanoma_export.parity import session_options
-
     sess = ort.InferenceSession(member.onnx_path, session_options("all"), providers=["CPUExecutionProvider"])
     inp, out = member.spec["input"], member.spec["output"]["name"]
     probs = []
@@ -260,7 +262,6 @@ def onnx_member_probabilities(member: Member, x: np.ndarray, tta: str, extra: li
 def find_source(member: Member, sources: list[str]) -> str | None:
     """The Keras file the member was converted from: a --source whose sha256 matches the one model.json records,
     else a file of the recorded name in the member directory or up to two folders above it."""
-    from melanoma_export.sources import file_sha256
 
     recorded = (member.spec.get("source", {}).get("files") or [{}])[0]
     want, name = recorded.get("sha256"), recorded.get("file")
@@ -276,7 +277,6 @@ def find_source(member: Member, sources: list[str]) -> str | None:
 def load_source(member: Member, sources: list[str], progress=print):
     """(sources.Source for the TensorFlow worker, temp dir to clean or None): the member's source, found
     (find_source) or, for a demo member, regenerated from its seed, and checked against its weights digest."""
-    from melanoma_export.reference import source_model_for
 
     path = None
     if member.spec.get("source", {}).get("kind") != "demo":
@@ -293,9 +293,6 @@ def tensorflow_member_probabilities(source, x: np.ndarray, tta: str, extra: list
                                     progress=print) -> np.ndarray:
     """(N,) probabilities of a member's Keras source (a sources.Source) on TensorFlow: all views at once, then the
     plain mean per photo."""
-    from melanoma_export import parity
-
-    from melanoma_export.metadata import ModelInputs
 
     xv = views(x, tta)
     rows = [np.repeat(vec[None], len(xv), axis=0).astype(np.float32) for vec in extra]
@@ -313,8 +310,6 @@ def combine(probabilities: dict[str, np.ndarray], members: list[Member]) -> np.n
 
 
 def cpu_name() -> str:
-    from melanoma_export.runtime_graphs import cpu_flags
-
     model = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -328,8 +323,6 @@ def cpu_name() -> str:
 def median_ms(member: Member, runs: int = COST_RUNS) -> float:
     """Median onnxruntime run time of one photo, batch 1, no TTA (graph optimisation level all)."""
     import onnxruntime as ort
-
-    from melanoma_export.parity import session_options
 
     sess = ort.InferenceSession(member.onnx_path, session_options("all"), providers=["CPUExecutionProvider"])
     inp = member.spec["input"]
@@ -426,7 +419,6 @@ def build_ensemble(*, member_dirs: list[str], out_dir: str, weights: str | None 
         "source": {"kind": "ensemble", "members": [{"name": m.name, "source": m.spec.get("source")} for m in members]},
         "export": {"tools": tools},
     }
-    from melanoma_export.spec import write_spec
 
     write_spec(str(out), spec)
     progress(f"wrote {out / SPEC_FILE} and {len(members)} member(s) under {out / 'members'}")

@@ -14,10 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from melanoma_export import evaluation
+from melanoma_export import __version__, evaluation, parity, report
+from melanoma_export.demo import demo_model
 from melanoma_export.errors import ExportError
 from melanoma_export.metadata import ModelInputs, csv_metadata, spec_encoding
+from melanoma_export.preprocessing import Normalization, Preprocessing, reference_tensor, to_model_input
+from melanoma_export.reference import source_model_for
 from melanoma_export.service import Service, ServiceError
+from melanoma_export.sources import Source, weights_digest
 
 
 def _progress_bar(total: int, desc: str):
@@ -83,7 +87,6 @@ def scored_arrays(photos: list[dict], key: str = "probability"):
 
 def build_result(collected: dict, images: str, labels_csv: str, resamples: int = evaluation.BOOTSTRAP_RESAMPLES,
                  seed: int = evaluation.BOOTSTRAP_SEED) -> dict:
-    from melanoma_export import __version__
 
     spec, photos = collected["spec"], collected["photos"]
     ok, y, p = scored_arrays(photos)
@@ -129,10 +132,6 @@ def build_result(collected: dict, images: str, labels_csv: str, resamples: int =
 
 def run_reference(result: dict, images: str, source_path: str | None, progress=print) -> dict:
     """TensorFlow's probability for every photo the service answered, and the largest difference."""
-    from melanoma_export import parity
-    from melanoma_export.preprocessing import Normalization, Preprocessing, reference_tensor, to_model_input
-    from melanoma_export.reference import source_model_for
-
     spec = result["spec"]
     pp = Preprocessing.from_spec(spec["input"])
     norm = Normalization.from_spec(spec["input"]["normalization"])
@@ -183,9 +182,6 @@ def _regenerated_demo(spec: dict, progress):
     measured then bounds deployment and that rounding together."""
     import tempfile
 
-    from melanoma_export.demo import demo_model
-    from melanoma_export.sources import Source, weights_digest
-
     src = spec["source"]
     model = demo_model(int(src["seed"]), src["arch"], int(src["imageSize"]), progress)
     digest = weights_digest(model)
@@ -204,7 +200,6 @@ def _regenerated_demo(spec: dict, progress):
 def evaluate(service_url: str, images: str, labels_csv: str, out_dir: str | None = None, reference: bool = False,
              source_path: str | None = None, api_key: str | None = None, concurrency: int = 2,
              resamples: int = evaluation.BOOTSTRAP_RESAMPLES, progress=print):
-    from melanoma_export import report
 
     collected = collect(service_url, images, labels_csv, api_key, concurrency, progress)
     result = build_result(collected, images, labels_csv, resamples)

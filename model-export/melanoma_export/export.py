@@ -17,9 +17,10 @@ import numpy as np
 
 from melanoma_export import backend
 from melanoma_export.errors import ExportError
+from melanoma_export.graph_io import INPUT_NAME, OUTPUT_NAME
+from melanoma_export.metadata import METADATA_INPUT_NAME, ModelInputs
+from melanoma_export.sources import image_input_index
 
-INPUT_NAME = "image"
-OUTPUT_NAME = "probability"
 OPSET = 20
 
 
@@ -30,9 +31,6 @@ def export_onnx(model, out_path: str, progress=print, quiet: bool = True):
     backend.use("torch")
     import onnx
     import torch
-
-    from melanoma_export.metadata import METADATA_INPUT_NAME
-    from melanoma_export.sources import image_input_index
 
     at = image_input_index(model)
     size = int(model.inputs[at].shape[1])
@@ -143,8 +141,6 @@ def keras_predict(model, x, batch: int = 8) -> np.ndarray:
 def keras_inputs(model, x):
     """What a Keras model is called with for a batch: the image array, or [image, metadata] in the order the model
     lists its inputs."""
-    from melanoma_export.metadata import ModelInputs
-    from melanoma_export.sources import image_input_index
 
     if not isinstance(x, ModelInputs):
         return x

@@ -26,8 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from melanoma_export.errors import ExportError
-from melanoma_export.export import OUTPUT_NAME
+from melanoma_export.errors import ExportError, ParityError
+from melanoma_export.export import keras_inputs
+from melanoma_export.graph_io import INPUT_NAME, OUTPUT_NAME
+from melanoma_export.metadata import feeds
+from melanoma_export.parity import session_options
 
 CAM_OUTPUT = "cam"
 CAM_KIND = "class-activation-map"
@@ -42,7 +45,6 @@ CAM_OTHERS_MEANING = ("; the vectors concatenated with the pooled features (the 
 
 class NoCamHead(ExportError):
     """The model's head is not global average pooling + one Dense unit: no class activation map."""
-
     exit_code = 2
 
 
@@ -202,9 +204,6 @@ def add_cam_output(proto) -> dict:
 def onnx_cams(onnx_path: str, x: np.ndarray, batch: int | None = None, level: str = "all") -> np.ndarray:
     import onnxruntime as ort
 
-    from melanoma_export.metadata import feeds
-    from melanoma_export.parity import session_options
-
     sess = ort.InferenceSession(onnx_path, session_options(level), providers=["CPUExecutionProvider"])
     batch = batch or len(x)
     outs = [sess.run([CAM_OUTPUT], feeds(x[i:i + batch]))[0] for i in range(0, len(x), batch)]
@@ -222,8 +221,6 @@ def scaled(cams: np.ndarray) -> np.ndarray:
 def validate_cam(onnx_path: str, x: np.ndarray, reference: np.ndarray,
                  tolerance: float = DEFAULT_CAM_TOLERANCE) -> dict:
     """onnxruntime's map against TensorFlow's, one input at a time and all at once; every mismatch is listed."""
-    from melanoma_export.errors import ParityError
-
     reference = np.asarray(reference, np.float32)
     mismatches, worst_scaled, worst_raw = [], 0.0, 0.0
     for label, b in {"batch=all": len(x), "batch=1": 1}.items():
@@ -289,8 +286,6 @@ def keras_cam(model, x, batch: int = 8) -> np.ndarray:
     or metadata.ModelInputs."""
     import keras
 
-    from melanoma_export.export import keras_inputs
-
     sub, kernel, bias, other_kernels = keras_cam_parts(model)
     outs = []
     for i in range(0, len(x), batch):
@@ -321,8 +316,6 @@ def graph_feature_cams(proto, site: CamSite, x: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
     from onnx import numpy_helper
 
-    from melanoma_export.export import INPUT_NAME
-
     inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
     if site.others:
         raise ExportError("graph-features reference: only for a Dense layer that reads the pooled features alone")
@@ -342,99 +335,7 @@ def graph_feature_cams(proto, site: CamSite, x: np.ndarray) -> np.ndarray:
     return cam.astype(np.float32)
 
 
-def add_to_model_dir(model_dir: str, source_path: str | None = None, images: str | None = None,
-                     tolerance: float = DEFAULT_CAM_TOLERANCE, against: str = "tensorflow", progress=print):
-    """Add the ``cam`` output to an existing version directory's model.onnx by graph surgery, gate it against
-    TensorFlow's map on the source Keras model (the demo is regenerated from its seed, its weights digest
-    checked), and record it in model.json. Everything else in model.onnx stays as it was; the probability must
-    come out unchanged. The runtime graphs are not touched: ``melanoma-export optimize`` refreshes them.
-
-    ``against="graph-features"`` replaces TensorFlow by numpy on the graph's own feature map, for a source that
-    cannot be rebuilt with the same weights (the demo regenerated on a CPU that rounds differently); the spec
-    then says so."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    import onnx
-
-    from melanoma_export import backend, parity
-    from melanoma_export.export import save
-    from melanoma_export.metadata import spec_encoding
-    from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
-    from melanoma_export.reference import source_model_for
-    from melanoma_export.runtime_graphs import verify_model_sha256
-    from melanoma_export.spec import SPEC_VERSION, file_record, read_spec, write_spec
-
-    backend.use("torch")
-    spec = read_spec(model_dir)
-    model_path = Path(model_dir) / spec["model"]["file"]
-    verify_model_sha256(model_path, spec)
-    if images and not Path(images).is_dir():
-        raise ExportError(f"--images {images} is not a directory")
-    proto = onnx.load(str(model_path))
-    record = add_cam_output(proto)
-    progress(f"heatmap: output {CAM_OUTPUT!r} {record['shape'][1]}x{record['shape'][2]} added to {model_path.name}")
-    pp = Preprocessing.from_spec(spec["input"])
-    norm = Normalization.from_spec(spec["input"]["normalization"])
-    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
-    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
-    if against not in AGAINST:
-        raise ExportError(f"unknown reference {against!r}; choose one of {', '.join(AGAINST)}")
-    if against == "tensorflow":
-        try:
-            model, source, tmp_source = source_model_for(spec, source_path, progress)
-        except ExportError as e:
-            if "weightsDigest" in str(e):
-                raise ExportError(f"{e}; add --against graph-features to check the map against the graph's own "
-                                  "feature map instead") from None
-            raise
-        try:
-            del model  # only its weights digest was needed; TensorFlow loads the same weights in the worker
-            ref, info = parity.tensorflow_reference(source.to_json(), x, progress, cam=True)
-            if info.get("weightsDigest") != spec["source"].get("weightsDigest", info.get("weightsDigest")):
-                raise ExportError("TensorFlow loaded other weights than the model was exported from (weightsDigest)")
-        finally:
-            if tmp_source is not None:
-                tmp_source.cleanup()
-        reference_cams = info["cam"]
-    else:
-        progress("  reference: numpy on the graph's own feature map and Dense tensors (not TensorFlow)")
-        ref = None
-        reference_cams = graph_feature_cams(proto, find_cam_site(_without_cam(proto)), x)
-    with tempfile.TemporaryDirectory(prefix="melanoma-cam-") as tmp:
-        candidate = os.path.join(tmp, "model.onnx")
-        save(proto, candidate)
-        before = parity.onnx_probabilities(str(model_path), x)
-        after = parity.onnx_probabilities(candidate, x)
-        if before.tobytes() != after.tobytes():
-            raise ExportError("adding the cam output changed the probabilities; nothing written")
-        progress("  probabilities bit-identical to the previous model.onnx")
-        if ref is not None:
-            figures = parity.validate(candidate, x, ref, float(spec.get("parity", {}).get("tolerance", 1e-5)))
-            progress(f"  probability vs TensorFlow: max |d| {figures['maxAbsDiffProbability']:.3g}: passed")
-        record["parity"] = {**validate_cam(candidate, x, reference_cams, tolerance), "inputKind": desc["inputKind"]}
-        if against == "graph-features":
-            record["parity"]["against"] = ("numpy: the graph's own feature map x its Dense kernel + bias (the source "
-                                           "model could not be rebuilt with the same weights here)")
-        progress(f"  cam vs {against} on {len(x)} {desc['inputKind']} inputs: max |d scaled map| "
-                 f"{record['parity']['maxAbsDiffScaled']:.3g} (raw {record['parity']['maxAbsDiffRaw']:.3g}, "
-                 f"tolerance {tolerance:g}): passed")
-        record["parity"]["meanEqualsLogit"] = mean_logit_gap(candidate, x)
-        partial = model_path.with_name(model_path.name + ".partial")
-        save(proto, str(partial))
-        os.replace(partial, model_path)
-    spec["specVersion"] = SPEC_VERSION
-    spec["model"].update(file_record(str(model_path)))
-    spec["extraOutputs"] = [o for o in spec.get("extraOutputs", []) if o.get("name") != CAM_OUTPUT] + [record]
-    write_spec(model_dir, spec)
-    if spec.get("runtimeGraphs"):
-        progress("the runtime graphs were made from the previous model.onnx and have no cam output: run "
-                 f"melanoma-export optimize {model_dir}")
-    return Path(model_dir)
-
-
-def _without_cam(proto):
+def without_cam(proto):
     """A copy of ``proto`` without the cam output, to locate the site the surgery used."""
     import onnx
 
@@ -450,8 +351,6 @@ def mean_logit_gap(onnx_path: str, x: np.ndarray) -> float:
     """max |mean(cam) - logit(probability)| over the inputs of ``x`` whose probability is not saturated: 0 up to
     float rounding when the bias is in the map."""
     import onnxruntime as ort
-
-    from melanoma_export.metadata import feeds
 
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     p, cam = sess.run([OUTPUT_NAME, CAM_OUTPUT], feeds(x))

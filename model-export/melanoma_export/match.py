@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ExportError
-from melanoma_export.preprocessing import (JPEG_DCT_METHODS, RESIZE_CHOICES, JpegRoundTrip, Preprocessing,
-                                           PreprocessingError, oriented_rgb, preprocess_oriented)
+from melanoma_export.preprocessing import (JPEG_DCT_METHODS, JpegRoundTrip, Preprocessing, PreprocessingError,
+                                           RESIZE_CHOICES, oriented_rgb, preprocess_oriented)
 
 CROP_GRID = [round(0.30 + 0.01 * i, 2) for i in range(71)]
 SEARCH_RESIZE = "opencv:area"

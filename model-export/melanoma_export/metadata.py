@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from melanoma_export.errors import MetadataError
+from melanoma_export.graph_io import INPUT_NAME
 
 METADATA_INPUT_NAME = "metadata"
 EXTRA_INPUT_KIND = "patient-metadata"
@@ -243,8 +244,6 @@ class ModelInputs:
 
 def feeds(x) -> dict:
     """onnxruntime's input dict for a batch (an image array or ModelInputs)."""
-    from melanoma_export.export import INPUT_NAME
-
     if isinstance(x, ModelInputs):
         return {INPUT_NAME: x.image, x.metadata_name: x.metadata}
     return {INPUT_NAME: x}

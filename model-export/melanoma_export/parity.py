@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ExportError, ParityError
-from melanoma_export.export import OUTPUT_NAME
+from melanoma_export.graph_io import OUTPUT_NAME
 from melanoma_export.metadata import Encoding, ModelInputs, cross, feeds, images_of, parity_cases
 from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
 

@@ -1,9 +1,13 @@
-"""The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> runtime graphs
--> write.
+"""The workflows that write or edit a version directory, above the stages they run.
 
-``convert`` takes its choices in four groups (what to load, how a photo becomes the input, what the spec says and
-where it goes, what is checked); ``export_validate_write`` runs the steps on an ``ExportPlan``, whatever the source
-(convert or the demo). Nothing is written to the output directory until every check has passed.
+The convert path, step by step: load -> export -> rewrite -> parity gate -> (int8 + guard) -> runtime graphs
+-> write. ``convert`` takes its choices in four groups (what to load, how a photo becomes the input, what the spec
+says and where it goes, what is checked); ``export_validate_write`` runs the steps on an ``ExportPlan``, whatever
+the source (convert or the demo). Nothing is written to the output directory until every check has passed.
+
+The other workflows on an existing version: ``build_demo`` (the untrained demo through the same path),
+``add_heatmap`` (the class activation map output by graph surgery, gated against TensorFlow) and ``optimize``
+(the runtime graphs). The stages (export, heatmap, runtime_graphs, parity, ...) never import this module.
 """
 
 from __future__ import annotations
@@ -14,15 +18,24 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from melanoma_export import backend
+import numpy as np
+import onnx
+
+from melanoma_export import backend, demo, heatmap, metadata, parity, quantize, rewrites, runtime_graphs
 from melanoma_export.errors import ExportError, QuantizationRefused
+from melanoma_export.export import export_onnx, save
 from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE
+from melanoma_export.metadata import spec_encoding
 from melanoma_export.parity import DEFAULT_TOLERANCE
-from melanoma_export.preprocessing import DEFAULT_CROP_FRACTION, Normalization, Preprocessing
+from melanoma_export.preprocessing import (DEFAULT_CROP_FRACTION, Normalization, Preprocessing, list_images,
+                                           to_model_input)
 from melanoma_export.quantize import DEFAULT_INT8_TOLERANCE
 from melanoma_export.recipe import training_record
+from melanoma_export.reference import source_model_for
+from melanoma_export.rewrites import DEFAULT_REWRITES
 from melanoma_export.runtime_graphs import DEFAULT_RUNTIME_GRAPH_TOLERANCE
-from melanoma_export.spec import MODEL_FILE, build_spec, write_spec
+from melanoma_export.sources import Source, inspect_source, load_model, model_image_size, source_files, weights_digest
+from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, build_spec, file_record, read_spec, write_spec
 
 
 @dataclass
@@ -57,12 +70,6 @@ class ExportPlan:
 
 
 def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
-    import onnx
-
-    from melanoma_export import heatmap, metadata, parity, rewrites, runtime_graphs
-    from melanoma_export.export import export_onnx, save
-    from melanoma_export.sources import weights_digest
-
     backend.use("torch")
     enc = metadata.encoding(plan.metadata) if plan.metadata else None
     if enc is not None and plan.int8:
@@ -94,8 +101,6 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
             progress(f"  rewrite {r['name']}: {r['sites']} site(s)")
 
         if plan.parity_pixels is not None:
-            from melanoma_export.preprocessing import to_model_input
-
             x = to_model_input(plan.parity_pixels, plan.norm)
             desc = {"inputKind": plan.parity_kind, "inputs": int(len(x)), "images": []}
         else:
@@ -117,13 +122,9 @@ def export_validate_write(model, plan: ExportPlan, progress=print) -> Path:
         final = fp32
         quant = None
         if plan.int8:
-            from melanoma_export import quantize
-
             if not plan.calibration_dir:
                 raise QuantizationRefused("--int8 needs --calibration-dir (images to calibrate and check on)")
             calib_pixels, calib_names = parity.calibration_pixels(plan.calibration_dir, plan.pp, 10_000, progress)
-            from melanoma_export.preprocessing import to_model_input
-
             calib = to_model_input(calib_pixels, plan.norm)
             int8 = os.path.join(tmp, "int8.onnx")
             quantize.quantize_static_qdq(fp32, int8, calib, progress)
@@ -229,8 +230,6 @@ class CheckOptions:
 def convert(source: SourceOptions, inputs: InputOptions = InputOptions(), output: OutputOptions = OutputOptions(),
             checks: CheckOptions = CheckOptions(), progress=print) -> Path:
     backend.use("torch")
-    from melanoma_export.sources import inspect_source, load_model, model_image_size, source_files
-
     model_path = source.model_path
     loaded = inspect_source(model_path, source.arch, source.size, source.layout)
     loaded.metadata = source.metadata
@@ -267,3 +266,137 @@ def convert(source: SourceOptions, inputs: InputOptions = InputOptions(), output
         runtime_graphs=checks.runtime_graphs, runtime_graph_tolerance=checks.runtime_graph_tolerance,
         heatmap=checks.heatmap, metadata=source.metadata)
     return export_validate_write(model, plan, progress)
+
+
+# ---------------------------------------------------------------- the other workflows on a version directory
+
+def build_demo(out_dir: str, seed: int = demo.DEFAULT_SEED, arch: str = "efficientnetb4", size: int = 384,
+               tolerance: float = 1e-5, runtime_graphs: bool = True,
+               runtime_graph_tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE, heatmap: bool = True, progress=print):
+
+    model = demo.demo_model(seed, arch, size, progress)
+    with tempfile.TemporaryDirectory(prefix="melanoma-demo-") as tmp:
+        weights = os.path.join(tmp, "demo.weights.h5")
+        model.save_weights(weights)
+        source = Source("keras-weights", weights, arch, size, "keras-applications")
+        plan = ExportPlan(
+            name=f"{arch}-demo", version=os.path.basename(os.path.normpath(out_dir)) or "1", out_dir=out_dir,
+            trained=False, description=demo.DESCRIPTION,
+            pp=Preprocessing(size, DEFAULT_CROP_FRACTION.get(size, 0.5)), norm=Normalization(),
+            source_spec={"kind": "demo", "arch": arch, "imageSize": size, "seed": seed,
+                         "generator": "melanoma_export.demo.demo_model", "files": [],
+                         "regenerate": f"melanoma-export demo --seed {seed} --out <dir>"},
+            source_json=source.to_json(), rewrites=tuple(DEFAULT_REWRITES), compact_storage=True,
+            tolerance=tolerance, runtime_graphs=runtime_graphs, runtime_graph_tolerance=runtime_graph_tolerance,
+            heatmap=heatmap,
+            # Photo-like blobs plus flat and graphic images (a flag, a grid, mid grey). Pure primary colours
+            # stay out of the gate: on them this random network's TensorFlow and onnxruntime answers differ by
+            # up to 1.4e-4 whatever the calibration, on inputs no camera produces.
+            parity_pixels=np.concatenate([demo.synthetic_images(demo.PARITY_IMAGES, size, seed + 2),
+                                          demo.extreme_images(size)[6:], np.full((1, size, size, 3), 128, np.float32)]),
+            parity_kind="synthetic-blobs+flag+grid+grey",
+            extra_export={"storage": "int8-grid kernels stored as int8 + Cast + Mul (compact-int8-storage)"})
+        return export_validate_write(model, plan, progress)
+
+
+def add_heatmap(model_dir: str, source_path: str | None = None, images: str | None = None,
+                     tolerance: float = DEFAULT_CAM_TOLERANCE, against: str = "tensorflow", progress=print):
+    """Add the ``cam`` output to an existing version directory's model.onnx by graph surgery, gate it against
+    TensorFlow's map on the source Keras model (the demo is regenerated from its seed, its weights digest
+    checked), and record it in model.json. Everything else in model.onnx stays as it was; the probability must
+    come out unchanged. The runtime graphs are not touched: ``melanoma-export optimize`` refreshes them.
+
+    ``against="graph-features"`` replaces TensorFlow by numpy on the graph's own feature map, for a source that
+    cannot be rebuilt with the same weights (the demo regenerated on a CPU that rounds differently); the spec
+    then says so."""
+
+    backend.use("torch")
+    spec = read_spec(model_dir)
+    model_path = Path(model_dir) / spec["model"]["file"]
+    runtime_graphs.verify_model_sha256(model_path, spec)
+    if images and not Path(images).is_dir():
+        raise ExportError(f"--images {images} is not a directory")
+    proto = onnx.load(str(model_path))
+    record = heatmap.add_cam_output(proto)
+    progress(f"heatmap: output {heatmap.CAM_OUTPUT!r} {record['shape'][1]}x{record['shape'][2]} added to {model_path.name}")
+    pp = Preprocessing.from_spec(spec["input"])
+    norm = Normalization.from_spec(spec["input"]["normalization"])
+    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
+    if against not in heatmap.AGAINST:
+        raise ExportError(f"unknown reference {against!r}; choose one of {', '.join(heatmap.AGAINST)}")
+    if against == "tensorflow":
+        try:
+            model, source, tmp_source = source_model_for(spec, source_path, progress)
+        except ExportError as e:
+            if "weightsDigest" in str(e):
+                raise ExportError(f"{e}; add --against graph-features to check the map against the graph's own "
+                                  "feature map instead") from None
+            raise
+        try:
+            del model  # only its weights digest was needed; TensorFlow loads the same weights in the worker
+            ref, info = parity.tensorflow_reference(source.to_json(), x, progress, cam=True)
+            if info.get("weightsDigest") != spec["source"].get("weightsDigest", info.get("weightsDigest")):
+                raise ExportError("TensorFlow loaded other weights than the model was exported from (weightsDigest)")
+        finally:
+            if tmp_source is not None:
+                tmp_source.cleanup()
+        reference_cams = info["cam"]
+    else:
+        progress("  reference: numpy on the graph's own feature map and Dense tensors (not TensorFlow)")
+        ref = None
+        reference_cams = heatmap.graph_feature_cams(proto, heatmap.find_cam_site(heatmap.without_cam(proto)), x)
+    with tempfile.TemporaryDirectory(prefix="melanoma-cam-") as tmp:
+        candidate = os.path.join(tmp, "model.onnx")
+        save(proto, candidate)
+        before = parity.onnx_probabilities(str(model_path), x)
+        after = parity.onnx_probabilities(candidate, x)
+        if before.tobytes() != after.tobytes():
+            raise ExportError("adding the cam output changed the probabilities; nothing written")
+        progress("  probabilities bit-identical to the previous model.onnx")
+        if ref is not None:
+            figures = parity.validate(candidate, x, ref, float(spec.get("parity", {}).get("tolerance", 1e-5)))
+            progress(f"  probability vs TensorFlow: max |d| {figures['maxAbsDiffProbability']:.3g}: passed")
+        record["parity"] = {**heatmap.validate_cam(candidate, x, reference_cams, tolerance), "inputKind": desc["inputKind"]}
+        if against == "graph-features":
+            record["parity"]["against"] = ("numpy: the graph's own feature map x its Dense kernel + bias (the source "
+                                           "model could not be rebuilt with the same weights here)")
+        progress(f"  cam vs {against} on {len(x)} {desc['inputKind']} inputs: max |d scaled map| "
+                 f"{record['parity']['maxAbsDiffScaled']:.3g} (raw {record['parity']['maxAbsDiffRaw']:.3g}, "
+                 f"tolerance {tolerance:g}): passed")
+        record["parity"]["meanEqualsLogit"] = heatmap.mean_logit_gap(candidate, x)
+        partial = model_path.with_name(model_path.name + ".partial")
+        save(proto, str(partial))
+        os.replace(partial, model_path)
+    spec["specVersion"] = SPEC_VERSION
+    spec["model"].update(file_record(str(model_path)))
+    spec["extraOutputs"] = [o for o in spec.get("extraOutputs", []) if o.get("name") != heatmap.CAM_OUTPUT] + [record]
+    write_spec(model_dir, spec)
+    if spec.get("runtimeGraphs"):
+        progress("the runtime graphs were made from the previous model.onnx and have no cam output: run "
+                 f"melanoma-export optimize {model_dir}")
+    return Path(model_dir)
+
+
+def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
+             progress=print) -> Path:
+    """Add or refresh the runtime graphs of an existing version directory and record them in model.json."""
+
+    spec = read_spec(model_dir)
+    model_path = Path(model_dir) / spec["model"]["file"]
+    runtime_graphs.verify_model_sha256(model_path, spec)
+    if images and not Path(images).is_dir():
+        raise ExportError(f"--images {images} is not a directory")
+    pp = Preprocessing.from_spec(spec["input"])
+    norm = Normalization.from_spec(spec["input"]["normalization"])
+    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
+    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
+    with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
+        made = runtime_graphs.produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
+        spec["specVersion"] = SPEC_VERSION
+        spec["model"].update(file_record(str(model_path)))
+        spec["runtimeGraphs"] = runtime_graphs.install(model_dir, made)
+    write_spec(model_dir, spec)
+    progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "
+             f"{Path(model_dir) / 'model.json'}")
+    return Path(model_dir)

@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 
 from melanoma_export.errors import QuantizationRefused
-from melanoma_export.export import INPUT_NAME
+from melanoma_export.graph_io import INPUT_NAME
 from melanoma_export.parity import onnx_probabilities
 
 DEFAULT_INT8_TOLERANCE = 0.02

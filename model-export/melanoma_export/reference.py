@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from melanoma_export import backend
+from melanoma_export import backend, parity
+from melanoma_export.demo import demo_model
 from melanoma_export.errors import ExportError, PreprocessingError, SourceError
 from melanoma_export.metadata import ModelInputs, spec_encoding
-from melanoma_export.preprocessing import (Normalization, Preprocessing, list_images, reference_tensor,
-                                           to_model_input)
-from melanoma_export.spec import MODEL_FILE, read_spec, sha256_file
+from melanoma_export.preprocessing import Normalization, Preprocessing, list_images, reference_tensor, to_model_input
+from melanoma_export.sources import Source, file_sha256, inspect_source, load_model, weights_digest
+from melanoma_export.spec import MODEL_FILE, read_spec, sha256_file, tool_versions
 
 FIXTURE_VERSION = 1
 SUBDIR_PRIORITY = ("dermoscopy", "exif-orientation", "formats")
@@ -47,8 +48,6 @@ def encode_png(pixels: np.ndarray) -> bytes:
 
 def preprocessing_tools() -> dict:
     """Versions of the libraries whose output preprocessing-only fixtures hold."""
-    from melanoma_export.spec import tool_versions
-
     return {k: v for k, v in tool_versions().items() if k in ("python", "melanoma-export", "tensorflow", "numpy",
                                                                "opencv", "pillow")}
 
@@ -66,12 +65,9 @@ def read_labels(path: str | None, images_root: str) -> dict[str, str]:
 def source_model_for(spec: dict, source_path: str | None, progress=print):
     """(Keras model on torch, sources.Source for the TensorFlow worker, temp dir to clean or None)."""
     backend.use("torch")
-    from melanoma_export.sources import Source, file_sha256, inspect_source, load_model, weights_digest
 
     src = spec.get("source", {})
     if src.get("kind") == "demo":
-        from melanoma_export.demo import demo_model
-
         model = demo_model(int(src["seed"]), src["arch"], int(src["imageSize"]), progress)
         tmp = tempfile.TemporaryDirectory(prefix="melanoma-ref-")
         weights = os.path.join(tmp.name, "demo.weights.h5")
@@ -109,7 +105,6 @@ def write_fixtures(model_dir: str | None, images_root: str, out_dir: str, source
     preprocessing plus the overrides).
     """
     backend.use("torch")
-    from melanoma_export import parity
 
     overrides = dict(overrides or {})
     spec = sha = onnx_path = None

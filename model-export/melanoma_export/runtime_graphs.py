@@ -24,14 +24,15 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from melanoma_export.errors import ExportError, SourceError
-from melanoma_export.spec import MODEL_FILE, SPEC_VERSION, file_record, read_spec, sha256_file, write_spec
+from melanoma_export.heatmap import CAM_OUTPUT, DEFAULT_CAM_TOLERANCE, onnx_cams, scaled
+from melanoma_export.parity import onnx_probabilities, session_options
+from melanoma_export.spec import MODEL_FILE, file_record, sha256_file
 
 DEFAULT_RUNTIME_GRAPH_TOLERANCE = 1e-6
 PORTABLE_FILE = "model.opt-portable.onnx"
@@ -89,8 +90,6 @@ def save_optimized(model_path: str, out_path: str, level: str) -> None:
     """Let onnxruntime optimise ``model_path`` at ``level`` and save the result as the graph ``out_path`` with its
     weights in ``out_path + ".data"``."""
     import onnxruntime as ort
-
-    from melanoma_export.parity import session_options
 
     so = session_options(level, threads=1)
     so.log_severity_level = ORT_LOG_ERRORS_ONLY
@@ -165,7 +164,6 @@ def check(path: Path, kind: Kind, facts: dict, expected_io: tuple, x: np.ndarray
           tolerance: float, reference_cams: np.ndarray | None = None) -> float:
     """Raise ExportError unless the graph has model.onnx's names and probabilities (and class activation maps,
     when model.onnx has them); return max |dp|."""
-    from melanoma_export.parity import onnx_probabilities
 
     if (facts["inputs"], facts["outputs"]) != expected_io:
         raise ExportError(f"runtime graph {kind.file} has inputs {facts['inputs']} and outputs {facts['outputs']}, "
@@ -176,8 +174,6 @@ def check(path: Path, kind: Kind, facts: dict, expected_io: tuple, x: np.ndarray
         raise ExportError(f"runtime graph {kind.file} (opened at {kind.open_with}) differs from model.onnx: "
                           f"max |dprobability| {worst:.3g} > tolerance {tolerance:g}; nothing written")
     if reference_cams is not None:
-        from melanoma_export.heatmap import DEFAULT_CAM_TOLERANCE, onnx_cams, scaled
-
         cams = onnx_cams(str(path), x, batch=1, level=kind.open_with)
         d = float(np.abs(scaled(cams) - scaled(reference_cams)).max()) if cams.shape == reference_cams.shape else float("inf")
         if not d <= DEFAULT_CAM_TOLERANCE:
@@ -194,14 +190,11 @@ def produce(model_path: str, work_dir: str, x: np.ndarray, input_kind: str,
     (``reuse_previous_weights``)."""
     import onnxruntime as ort
 
-    from melanoma_export.parity import onnx_probabilities
-
     progress(f"runtime graphs: onnxruntime {ort.__version__} optimises model.onnx; each checked against "
              f"model.onnx on {len(x)} {input_kind} inputs, tolerance {tolerance:g}")
     model_facts = graph_facts(model_path)
     expected_io = (model_facts["inputs"], model_facts["outputs"])
     reference = onnx_probabilities(model_path, x, batch=1, threads=1, level="all")
-    from melanoma_export.heatmap import CAM_OUTPUT, onnx_cams
 
     reference_cams = onnx_cams(model_path, x, batch=1) if CAM_OUTPUT in model_facts["outputs"] else None
     made = []
@@ -252,33 +245,6 @@ def install(model_dir: str, made: list[tuple[Path, dict]]) -> list[dict]:
         if stale.name not in listed:
             stale.unlink()
     return [rec for _, rec in made]
-
-
-def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
-             progress=print) -> Path:
-    """Add or refresh the runtime graphs of an existing version directory and record them in model.json."""
-    from melanoma_export import parity
-    from melanoma_export.metadata import spec_encoding
-    from melanoma_export.preprocessing import Normalization, Preprocessing, list_images
-
-    spec = read_spec(model_dir)
-    model_path = Path(model_dir) / spec["model"]["file"]
-    verify_model_sha256(model_path, spec)
-    if images and not Path(images).is_dir():
-        raise ExportError(f"--images {images} is not a directory")
-    pp = Preprocessing.from_spec(spec["input"])
-    norm = Normalization.from_spec(spec["input"]["normalization"])
-    n = max(parity.MIN_INPUTS, len(list_images(images, subdirs=())) if images else 0)
-    x, desc = parity.make_inputs(pp, norm, images, n, progress, metadata=spec_encoding(spec))
-    with tempfile.TemporaryDirectory(prefix="melanoma-rg-") as tmp:
-        made = produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
-        spec["specVersion"] = SPEC_VERSION
-        spec["model"].update(file_record(str(model_path)))
-        spec["runtimeGraphs"] = install(model_dir, made)
-    write_spec(model_dir, spec)
-    progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "
-             f"{Path(model_dir) / 'model.json'}")
-    return Path(model_dir)
 
 
 def verify_model_sha256(model_path: Path, spec: dict) -> None:

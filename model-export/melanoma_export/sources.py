@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from melanoma_export.errors import ArchitectureMismatch, MetadataError, SourceError
+from melanoma_export.metadata import encoding
 
 # keras.applications constructor and the size each was designed for.
 ARCHITECTURES: dict[str, tuple[str, int]] = {
@@ -50,7 +51,6 @@ LAYOUTS = ("auto", "keras-applications", "qubvel")
 @dataclass
 class Source:
     """What the converter was given, serialisable so that the TensorFlow worker can load the same thing."""
-
     kind: str
     path: str
     arch: str | None = None
@@ -252,7 +252,6 @@ def load_keras3_weights(model, source: Source) -> None:
 def check_model_inputs(model, source: Source) -> None:
     """One NHWC RGB image input of a fixed square size, plus a (batch, L) metadata input exactly when
     ``source.metadata`` names an encoding of length L; one (batch, 1) output."""
-    from melanoma_export.metadata import encoding
 
     shapes = [tuple(t.shape) for t in model.inputs]
     images = [s for s in shapes if len(s) == 4 and s[3] == 3]

@@ -19,7 +19,9 @@ import zlib
 from importlib import metadata
 from pathlib import Path
 
-from melanoma_export.export import INPUT_NAME, OUTPUT_NAME
+from melanoma_export import __version__
+from melanoma_export.errors import SourceError
+from melanoma_export.graph_io import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
 SPEC_VERSION = 4
@@ -77,8 +79,6 @@ def _version(dist: str) -> str:
 
 
 def tool_versions() -> dict:
-    from melanoma_export import __version__
-
     return {
         "python": platform.python_version(),
         "melanoma-export": __version__,
@@ -164,8 +164,6 @@ def write_spec(directory: str, spec: dict) -> Path:
 
 
 def read_spec(directory: str) -> dict:
-    from melanoma_export.errors import SourceError
-
     path = Path(directory) / SPEC_FILE
     if not path.exists():
         raise SourceError(f"no {SPEC_FILE} in {directory}")

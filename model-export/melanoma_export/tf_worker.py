@@ -15,16 +15,17 @@ import json
 import sys
 
 from melanoma_export import backend
+from melanoma_export.errors import ExportError
+from melanoma_export.export import keras_predict
+from melanoma_export.heatmap import keras_cam
+from melanoma_export.metadata import ModelInputs
+from melanoma_export.sources import Source, load_model, weights_digest
 
 backend.use("tensorflow")
 
 
 def main(argv=None) -> int:
     import numpy as np
-
-    from melanoma_export.errors import ExportError
-    from melanoma_export.export import keras_predict
-    from melanoma_export.sources import Source, load_model, weights_digest
 
     argv = sys.argv[1:] if argv is None else argv
     with open(argv[0]) as f:
@@ -34,13 +35,9 @@ def main(argv=None) -> int:
         model = load_model(source)
         x = np.load(req["inputs"])
         if req.get("metadataInputs"):
-            from melanoma_export.metadata import ModelInputs
-
             x = ModelInputs(x, np.load(req["metadataInputs"]))
         y = keras_predict(model, x, batch=int(req.get("batch", 8)))
         if req.get("camOutput"):
-            from melanoma_export.heatmap import keras_cam
-
             np.save(req["camOutput"], keras_cam(model, x, batch=int(req.get("batch", 8))))
     except ExportError as e:
         print(json.dumps({"error": str(e), "type": type(e).__name__}))
