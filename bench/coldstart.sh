@@ -13,6 +13,10 @@
 #                           `melanoma-export convert` from a weights-only .h5 (bench/full_size_model.py)
 #   native, B4 float32, as before
 #   native, malloc hugetlb  the shipped function with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc >= 2.35)
+#   native, B4 float32, sampled check   the full-size B4 with melanoma.model.integrity=sampled instead of the
+#                           whole-file CRC-32: the difference is what verifying every byte costs the cold start
+#   native, large photo     the shipped function on ISIC_0012221.jpg (3008x2000, 3.9 MB: a 5.2 MB event), for
+#                           what the Lambda event path (event JSON, base64, response) adds to the server's total
 #   jvm                     the same code built with -Pjvm-lambda, run as Lambda's java21 runtime would (C1)
 # Every native run gets MALLOC_MMAP_THRESHOLD_=131072, as template.yaml sets it on Lambda. One intra-op thread
 # (one Lambda vCPU at 1769 MB).
@@ -51,7 +55,8 @@ NATIVE_ENV=(--env MALLOC_MMAP_THRESHOLD_=131072)
 BEFORE=(--env MELANOMA_MODEL_GRAPH=model.onnx --env MELANOMA_MODEL_INTEGRITY=full --env MELANOMA_MODEL_WARM_UP=full)
 
 contenders=("native" "native, portable graph" "native, as before" "native, default model (B0)" "native, malloc hugetlb")
-[ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, as before")
+contenders+=("native, large photo")
+[ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, sampled check" "native, B4 float32, as before")
 [ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
 
 results=$(mktemp)
@@ -71,7 +76,10 @@ for i in $(seq "$RUNS"); do
     # glibc >= 2.35 (not Lambda's al2023, which has 2.34 and ignores it): malloc advises transparent huge pages,
     # so that the first inference's arena growth takes ~5x fewer page faults (bench/first_touch.py)
     case "$name" in *"malloc hugetlb"*) args+=(--env GLIBC_TUNABLES=glibc.malloc.hugetlb=1) ;; esac
-    json=$("$PY" bench/lambda_runtime_emulator.py --image "$PHOTO" --warm 10 "${args[@]}" -- "${cmd[@]}")
+    case "$name" in *"sampled check"*) args+=(--env MELANOMA_MODEL_INTEGRITY=sampled) ;; esac
+    photo=$PHOTO
+    case "$name" in *"large photo"*) photo=testdata/dermoscopy/ISIC_0012221.jpg ;; esac
+    json=$("$PY" bench/lambda_runtime_emulator.py --image "$photo" --warm 10 "${args[@]}" -- "${cmd[@]}")
     echo "$name	$json" | tee -a "$results" >&2
   done
 done
@@ -94,16 +102,35 @@ for key, label in [("init_s", "exec → init done (ms)"), ("ort_session_s", "…
                    ("warmup_s", "… of which warm-up after the session (ms)"),
                    ("first_invocation_s", "first event → answer (ms)"),
                    ("cold_start_s", "**exec → first answer (ms)**"), ("warm_median_s", "warm invocation, median (ms)"),
-                   ("warm_p90_s", "warm invocation, p90 (ms)")]:
+                   ("warm_p90_s", "warm invocation, p90 (ms)"),
+                   ("server_total_median_s", "… the server's own total, warm median (ms)"),
+                   ("event_path_median_s", "… the Lambda event path on top of it, warm median (ms)")]:
     print(f"| {label} | " + " | ".join(med(n, key) for n in names) + " |")
+for key, label in [("faults_before_model", "page faults: process start → model loading"),
+                   ("faults_spec", "… spec (and the runtime's library)"), ("faults_session", "… ONNX Runtime session"),
+                   ("faults_warmup", "… warm-up"), ("faults_init", "… exec → init done, in all"),
+                   ("faults_first_event", "page faults: first event → answer")]:
+    print(f"| {label} | " + " | ".join(med(n, key, 1) for n in names) + " |")
+print("| event size (MB) | " + " | ".join(f"{rows[n][0]['event_bytes'] / 1e6:.1f}" for n in names) + " |")
 print("| peak RSS (MB) | " + " | ".join(med(n, "peak_rss_mb", 1) for n in names) + " |")
 size = os.path.getsize(sys.argv[2]) / 1e6
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
 isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
 virt = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout.strip() or "?"
+wanted = ["avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "hypervisor"]
+have = [f for f in wanted if f" {f} " in flags + " "]
+# the hypervisor as the kernel names it (e.g. KVM, PVM) and whether the guest runs under Firecracker; nothing else
+# of the boot log or the command line is printed
+kernel_log = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+hyp = next((l.split("Hypervisor detected:", 1)[1].strip() for l in kernel_log.splitlines()
+            if "Hypervisor detected:" in l), "?")
+firecracker = "firecracker" in open("/proc/cmdline").read().lower()
+thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read().split("[")[1].split("]")[0]
+glibc = os.confstr("CS_GNU_LIBC_VERSION") or "?"
 print(f"\nruns: {len(rows[names[0]])} each, rotating order; photo: {os.path.basename(sys.argv[3])}; "
-      f"native runner {size:.1f} MB; CPU: {cpu} ({isa}), {os.cpu_count()} cores; systemd-detect-virt: {virt}; "
-      f"kernel {os.uname().release}")
+      f"native runner {size:.1f} MB; CPU: {cpu} ({isa}; flags {' '.join(have)}), {os.cpu_count()} cores; "
+      f"hypervisor: {hyp}{', Firecracker microVM' if firecracker else ''}; systemd-detect-virt: {virt}; "
+      f"kernel {os.uname().release}, THP {thp}; {glibc}")
 PYEOF
 rm -f "$results"

@@ -9,7 +9,9 @@ with AWS_LAMBDA_RUNTIME_API pointing at it, and times:
   init done -> response    the first event is answered (the first prediction)
   exec -> first response   the cold start as a client sees it
 
-then answers --warm more events to time warm invocations, reads the process's peak RSS (VmHWM), and stops it.
+then answers --warm more events to time warm invocations, and what the Lambda path adds to each (the invocation's
+time minus the function's own timingsMs.total: the event over the Runtime API, its JSON and base64, the response),
+reads the process's peak RSS (VmHWM), and stops it.
 Only loopback is used. Endpoints: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 
 Usage (see bench/coldstart.sh for the runs in docs/BENCHMARKS.md):
@@ -68,6 +70,17 @@ def api_gateway_event(image: bytes, content_type: str) -> dict:
     }
 
 
+def server_total_s(answer: dict):
+    """The function's own timingsMs.total from the API Gateway response it posted, or None."""
+    try:
+        body = answer.get("body") or ""
+        if answer.get("isBase64Encoded"):
+            body = base64.b64decode(body)
+        return json.loads(body)["timingsMs"]["total"] / 1000
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class Emulator:
     def __init__(self, event_body: bytes, invocations: int):
         self.event_body = event_body
@@ -78,11 +91,15 @@ class Emulator:
         self.answers = []  # (request id, seconds from send to response, status code in the body)
         self.errors = []
         self.done = threading.Event()
+        self.pid = None
+        self.faults_at_first_next = None
+        self.faults_at_first_answer = None
 
     def next_event(self):
         with self.lock:
             if self.t_first_next is None:
                 self.t_first_next = time.perf_counter()
+                self.faults_at_first_next = page_faults(self.pid)
             if self.remaining <= 0:
                 return None
             self.remaining -= 1
@@ -93,12 +110,15 @@ class Emulator:
     def response(self, rid, body: bytes):
         t = time.perf_counter()
         try:
-            status = json.loads(body).get("statusCode")
+            answer = json.loads(body)
+            status = answer.get("statusCode")
         except ValueError:
-            status = None
+            answer, status = {}, None
         with self.lock:
+            if not self.answers:
+                self.faults_at_first_answer = page_faults(self.pid)
             self.last_body = body
-            self.answers.append((rid, t - self.sent_at[rid], status, t))
+            self.answers.append((rid, t - self.sent_at[rid], status, t, server_total_s(answer)))
             if self.remaining <= 0 and len(self.answers) == len(self.sent_at):
                 self.done.set()
 
@@ -159,6 +179,16 @@ class QuietServer(ThreadingHTTPServer):
         pass  # the function's pending poll is cut when we stop it: expected, not worth a traceback
 
 
+def page_faults(pid):
+    """The process's minor + major page faults so far (/proc/PID/stat fields 10 and 12), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[7]) + int(fields[9])
+    except (OSError, TypeError, IndexError, ValueError):
+        return None
+
+
 def peak_rss_mb(pid: int):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -184,6 +214,7 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
     with open(log_path, "wb") as log:
         t_exec = time.perf_counter()
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        emulator.pid = proc.pid
         finished = emulator.done.wait(timeout)
         rss = peak_rss_mb(proc.pid)
         proc.terminate()
@@ -197,10 +228,17 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
     if not finished or emulator.errors or not emulator.answers:
         raise SystemExit(f"no answer: errors={emulator.errors} finished={finished}\n{output[-3000:]}")
     first = min(emulator.answers, key=lambda a: a[3])
-    warm_times = sorted(a[1] for a in emulator.answers if a is not first)
+    warm = [a for a in emulator.answers if a is not first]
+    warm_times = sorted(a[1] for a in warm)
+    # What the Lambda path adds to the server's own total: the event's transfer over the Runtime API, its JSON and
+    # base64, Quarkus's routing of it, and the response's JSON and POST back.
+    overheads = sorted(a[1] - a[4] for a in warm if a[4] is not None)
+    totals = sorted(a[4] for a in warm if a[4] is not None)
     session = re.search(r"ONNX Runtime session (\d+) ms", output)
     warmup = re.search(r"warm-up \((\w+)\) (\d+) ms", output)
     graph = re.search(r"ready: (\S+) \(CPU", output)
+    faults = re.search(r"page faults: spec (\d+), session (\d+), warm-up (\d+), before the model (\d+)", output)
+    init_faults, answer_faults = emulator.faults_at_first_next, emulator.faults_at_first_answer
     return {
         "init_s": emulator.t_first_next - t_exec,
         "first_invocation_s": first[1],
@@ -211,6 +249,17 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
         "graph": graph.group(1) if graph else None,
         "warm_median_s": statistics.median(warm_times) if warm_times else None,
         "warm_p90_s": warm_times[int(0.9 * (len(warm_times) - 1))] if warm_times else None,
+        "server_total_median_s": statistics.median(totals) if totals else None,
+        "event_path_median_s": statistics.median(overheads) if overheads else None,
+        "event_bytes": len(emulator.event_body),
+        # page faults per phase: the process until the model is loaded (runtime + Quarkus), the service's own
+        # phases (its start-up log line), and the first event
+        "faults_init": init_faults,
+        "faults_before_model": int(faults.group(4)) if faults else None,
+        "faults_spec": int(faults.group(1)) if faults else None,
+        "faults_session": int(faults.group(2)) if faults else None,
+        "faults_warmup": int(faults.group(3)) if faults else None,
+        "faults_first_event": answer_faults - init_faults if None not in (init_faults, answer_faults) else None,
         "status": first[2],
         "last_answer": emulator.last_body.decode(errors="replace")[:800] if verbose else None,
         "peak_rss_mb": rss,

@@ -45,6 +45,7 @@ import ai.skinlesion.preprocess.Preprocessor;
 import ai.skinlesion.quality.QualityCheck;
 import ai.skinlesion.quality.QualityReport;
 import ai.skinlesion.quality.QualityThresholds;
+import ai.skinlesion.telemetry.PageFaults;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -75,6 +76,7 @@ public class LesionClassifier {
         try {
             ConfigRanges.check(config);
             long start = System.nanoTime();
+            long startFaults = PageFaults.total();
             // Lambda's init phase has two vCPUs: ONNX Runtime's library loads on one while this thread reads the
             // spec, and the chosen graphs' files are read ahead and a photo decoded on the other.
             FutureTask<?> runtime = inBackground("onnxruntime-load", OnnxClassifier::loadRuntime);
@@ -98,6 +100,7 @@ public class LesionClassifier {
                 return warmUp == ServiceConfig.WarmUp.NONE ? null : decodeWarmUpPhoto(preprocessors);
             });
             long loaded = System.nanoTime();
+            long loadedFaults = PageFaults.total();
             await(runtime);
             SessionSettings settings = new SessionSettings(config.model().intraOpThreads(),
                     config.model().allowSpinning(), config.model().memoryPattern());
@@ -116,6 +119,7 @@ public class LesionClassifier {
             this.ensemble = new Ensemble(members, dihedral8,
                     config.ensemble().mode() == ServiceConfig.EnsembleMode.ADAPTIVE, config.ensemble().adaptiveBand());
             long sessionReady = System.nanoTime();
+            long sessionFaults = PageFaults.total();
             Prepared photo = await(warmUpPhoto);
             if (photo != null && warmUp == ServiceConfig.WarmUp.FULL) {
                 float[][] metadata = new float[members.size()][];
@@ -127,10 +131,14 @@ public class LesionClassifier {
             }
             warmedUp = true;
             long ready = System.nanoTime();
+            long readyFaults = PageFaults.total();
+            // page faults of the whole process in each phase (the background threads' included)
             LOG.infof("Model %s %s (trained: %s) ready: %s (CPU: %s), spec %.0f ms, ONNX Runtime session%s %.0f ms,"
-                    + " then warm-up (%s) %.0f ms more", spec.name(), spec.version(), spec.trained(), graphsOpened(),
+                    + " then warm-up (%s) %.0f ms more; page faults: spec %d, session %d, warm-up %d, before the"
+                    + " model %d", spec.name(), spec.version(), spec.trained(), graphsOpened(),
                     cpu, ms(loaded - start), members.size() > 1 ? "s" : "", ms(sessionReady - loaded),
-                    warmUp.name().toLowerCase(), ms(ready - sessionReady));
+                    warmUp.name().toLowerCase(), ms(ready - sessionReady), loadedFaults - startFaults,
+                    sessionFaults - loadedFaults, readyFaults - sessionFaults, startFaults);
             if (!spec.trained()) {
                 LOG.warn("The model is UNTRAINED (a demo): its probabilities mean nothing. Set melanoma.model.dir to a"
                         + " trained model exported by model-export.");
