@@ -16,6 +16,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -182,7 +183,7 @@ class BadInputTest {
 
     @Test
     void multipartWithoutAnImagePart() {
-        post(given().multiPart("photo", "x.jpg", TestData.bytes("dermoscopy/ISIC_0000000.jpg"), "image/jpeg"),
+        post(Forms.given().multiPart("photo", "x.jpg", TestData.bytes("dermoscopy/ISIC_0000000.jpg"), "image/jpeg"),
                 400, "missing-image-part");
     }
 

@@ -16,6 +16,7 @@ import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import ai.skinlesion.quality.PhotoVariants;
 import io.quarkus.test.junit.QuarkusTest;
@@ -118,7 +119,7 @@ class ExtrasAndQualityTest {
     void theHeatmapWorksWithEveryBodyShape() {
         byte[] photo = TestData.bytes(PHOTO);
         List<?> raw = post("heatmap", photo).getList("heatmap.grid");
-        List<?> multipart = doubles(given().multiPart("image", "photo.jpg", photo, "image/jpeg")
+        List<?> multipart = doubles(Forms.given().multiPart("image", "photo.jpg", photo, "image/jpeg")
                 .queryParam("include", "heatmap").post("/v1/predictions").then().statusCode(200).extract().asString())
                 .getList("heatmap.grid");
         List<?> json = doubles(given().contentType("application/json").queryParam("include", "heatmap")
@@ -181,7 +182,7 @@ class ExtrasAndQualityTest {
                 PhotoVariants.DARKEN));
         given().contentType("image/png").body(dark).post("/v1/quality")
                 .then().statusCode(200).body("quality.problems", hasItem("too-dark"));
-        given().multiPart("image", "dark.png", dark, "image/png").post("/v1/quality")
+        Forms.given().multiPart("image", "dark.png", dark, "image/png").post("/v1/quality")
                 .then().statusCode(200).body("quality.problems", hasItem("too-dark"));
         given().contentType("application/json")
                 .body("{\"image\": \"" + Base64.getEncoder().encodeToString(dark) + "\"}")

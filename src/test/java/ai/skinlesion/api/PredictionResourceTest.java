@@ -8,6 +8,7 @@ import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -57,7 +58,7 @@ class PredictionResourceTest {
         byte[] photo = TestData.bytes(PHOTO);
         float raw = given().contentType("image/jpeg").body(photo).post("/v1/predictions")
                 .then().statusCode(200).extract().path("malignantProbability");
-        float multipart = given().multiPart("image", "photo.jpg", photo, "image/jpeg").post("/v1/predictions")
+        float multipart = Forms.given().multiPart("image", "photo.jpg", photo, "image/jpeg").post("/v1/predictions")
                 .then().statusCode(200).extract().path("malignantProbability");
         float json = given().contentType("application/json")
                 .body("{\"image\": \"" + Base64.getEncoder().encodeToString(photo) + "\"}")

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import ai.skinlesion.hostile.HostileCorpus;
 import io.quarkus.test.junit.QuarkusTest;
@@ -113,7 +114,7 @@ class PrivacyTest {
             sent.add(image);
             String type = photo.endsWith(".png") ? "image/png" : "image/jpeg";
             given().contentType(type).body(image).when().post("/v1/predictions").then().statusCode(200);
-            given().multiPart("image", "photo", image, type).when().post("/v1/predictions").then().statusCode(200);
+            Forms.given().multiPart("image", "photo", image, type).when().post("/v1/predictions").then().statusCode(200);
             given().contentType("application/json").body("{\"image\": \"" + Base64.getEncoder().encodeToString(image) + "\"}")
                     .when().post("/v1/predictions").then().statusCode(200);
         }

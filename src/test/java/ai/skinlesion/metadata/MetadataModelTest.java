@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -95,7 +96,7 @@ class MetadataModelTest {
             if (c.metadata().size() < 2) {
                 continue;
             }
-            RequestSpecification form = given().multiPart("image", "photo.jpg", TestData.bytes(c.file()), "image/jpeg");
+            RequestSpecification form = Forms.given().multiPart("image", "photo.jpg", TestData.bytes(c.file()), "image/jpeg");
             RequestSpecification raw = given().contentType("image/jpeg").body(TestData.bytes(c.file()));
             for (var it = c.metadata().fields(); it.hasNext();) {
                 var field = it.next();
@@ -150,7 +151,7 @@ class MetadataModelTest {
                 then.body("allowed", hasItem((String) w[2]));
             }
         }
-        given().multiPart("image", "photo.jpg", TestData.bytes("dermoscopy/ISIC_0000000.jpg"), "image/jpeg")
+        Forms.given().multiPart("image", "photo.jpg", TestData.bytes("dermoscopy/ISIC_0000000.jpg"), "image/jpeg")
                 .multiPart("sex", "unknown").when().post("/v1/predictions").then().statusCode(422)
                 .body("field", equalTo("sex")).body("allowed", contains("male", "female"));
         given().contentType("image/jpeg").body(TestData.bytes("dermoscopy/ISIC_0000000.jpg")).queryParam("site", "nose")
@@ -171,7 +172,7 @@ class MetadataModelTest {
                 .body("{\"image\": \"" + Base64.getEncoder().encodeToString(jpeg) + "\", \"metadata\": {\"gender\": \"female\"}}")
                 .when().post("/v1/predictions").then().statusCode(422).contentType("application/problem+json")
                 .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata")).body("field", equalTo("gender"));
-        given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("gender", "female")
+        Forms.given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("gender", "female")
                 .when().post("/v1/predictions").then().statusCode(422).contentType("application/problem+json")
                 .body("type", equalTo("urn:problem-type:melanoma:invalid-metadata")).body("field", equalTo("gender"))
                 .body("allowed", hasItem("sex"));
@@ -182,7 +183,7 @@ class MetadataModelTest {
         // the API's own parameter is not metadata; a field given twice in a form is refused
         given().contentType("image/jpeg").body(jpeg).queryParam("include", "input").queryParam("sex", "female")
                 .when().post("/v1/predictions").then().statusCode(200).body("metadata.sex", equalTo("female"));
-        given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("age", "40").multiPart("age", "41")
+        Forms.given().multiPart("image", "photo.jpg", jpeg, "image/jpeg").multiPart("age", "40").multiPart("age", "41")
                 .when().post("/v1/predictions").then().statusCode(422).body("field", equalTo("age"));
     }
 

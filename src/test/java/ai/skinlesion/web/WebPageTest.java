@@ -39,6 +39,7 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import ai.skinlesion.Forms;
 import ai.skinlesion.TestData;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -330,7 +331,7 @@ class WebPageTest {
                     List.of("age", "55"), List.of("sex", "female"), List.of("site", "torso")), sent.get("fields"));
 
             // What the service says about them, from the same request made directly.
-            JsonPath api = new JsonPath(given().multiPart("image", "photo.jpg", TestData.bytes(PHOTO), "image/jpeg")
+            JsonPath api = new JsonPath(Forms.given().multiPart("image", "photo.jpg", TestData.bytes(PHOTO), "image/jpeg")
                     .multiPart("age", "55").multiPart("sex", "female").multiPart("site", "torso")
                     .when().post("/v1/predictions").then().statusCode(200).extract().asString());
             assertEquals(api.get("metadata") != null, byId("metadata-row").isDisplayed(), "the echo when there is one");
