@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Save model.onnx as onnxruntime optimises it (model.opt-portable.onnx and, on "
                                    "amd64 with AVX-512F or AVX2 + FMA, model.opt-amd64-nchwc<B>.onnx), check each "
                                    "against model.onnx, and record them in model.json (runtimeGraphs). model.onnx "
-                                   "must match the sha256 in model.json; it is not changed.")
+                                   "must match the sha256 in model.json; it is not changed. An NCHWc graph model.json lists for "
+                                   "another block size (made on another CPU) is kept while its files match.")
     o.add_argument("model_dir", metavar="MODEL_DIR", help="model version directory (model.onnx + model.json)")
     o.add_argument("--images", metavar="DIR",
                    help="parity inputs: images preprocessed as the spec says (default: deterministic noise and "

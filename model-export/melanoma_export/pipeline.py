@@ -380,7 +380,8 @@ def add_heatmap(model_dir: str, source_path: str | None = None, images: str | No
 
 def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAULT_RUNTIME_GRAPH_TOLERANCE,
              progress=print) -> Path:
-    """Add or refresh the runtime graphs of an existing version directory and record them in model.json."""
+    """Add or refresh the runtime graphs of an existing version directory and record them in model.json, keeping
+    the NCHWc graphs of other block sizes that another CPU made (``runtime_graphs.other_cpu_graphs``)."""
 
     spec = read_spec(model_dir)
     model_path = Path(model_dir) / spec["model"]["file"]
@@ -395,7 +396,8 @@ def optimize(model_dir: str, images: str | None = None, tolerance: float = DEFAU
         made = runtime_graphs.produce(str(model_path), tmp, x, desc["inputKind"], tolerance, progress, previous_dir=model_dir)
         spec["specVersion"] = SPEC_VERSION
         spec["model"].update(file_record(str(model_path)))
-        spec["runtimeGraphs"] = runtime_graphs.install(model_dir, made)
+        kept = runtime_graphs.other_cpu_graphs(model_dir, spec.get("runtimeGraphs", []), made, progress)
+        spec["runtimeGraphs"] = runtime_graphs.install(model_dir, made, kept)
     write_spec(model_dir, spec)
     progress(f"wrote {', '.join(r['file'] for r in spec['runtimeGraphs'])} and updated "
              f"{Path(model_dir) / 'model.json'}")

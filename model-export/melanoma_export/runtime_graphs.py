@@ -230,8 +230,30 @@ def record(path: Path, kind: Kind, worst: float, tolerance: float, n_inputs: int
                        "inputs": int(n_inputs), "inputKind": input_kind}}
 
 
-def install(model_dir: str, made: list[tuple[Path, dict]]) -> list[dict]:
-    """Place the produced graphs in ``model_dir`` (replacing same-named files), remove unlisted ones."""
+def other_cpu_graphs(model_dir: str, recorded: list[dict], made: list[tuple[Path, dict]], progress=print) -> list[dict]:
+    """The NCHWc graphs model.json already lists for a block size this host does not produce: made and checked on
+    another CPU (an AVX-512 host gives 16, an AVX2 one 8), so one version directory can carry a graph for each kind of
+    host. Kept while their files still match the hashes recorded; dropped (and their files removed) otherwise."""
+    made_files = {rec["file"] for _, rec in made}
+    kept = []
+    for rec in recorded:
+        block = rec.get("requires", {}).get("nchwcBlockSize")
+        if not block or rec["file"] in made_files:
+            continue
+        files = [rec] + ([rec["externalData"]] if "externalData" in rec else [])
+        if all((Path(model_dir) / f["file"]).is_file() and sha256_file(str(Path(model_dir) / f["file"])) == f["sha256"]
+               for f in files):
+            progress(f"  {rec['file']}: for NCHWc block {block}, which this host does not produce; kept as model.json"
+                     f" records it (its files match)")
+            kept.append(rec)
+        else:
+            progress(f"  {rec['file']}: its files do not match model.json; dropped")
+    return kept
+
+
+def install(model_dir: str, made: list[tuple[Path, dict]], kept: list[dict] = ()) -> list[dict]:
+    """Place the produced graphs in ``model_dir`` (replacing same-named files), keep the ``kept`` records' files
+    as they are, remove unlisted ones. Returns the records, the NCHWc graphs first and the portable one last."""
     out = Path(model_dir)
     for path, rec in made:
         names = ([rec["externalData"]["file"]] if "externalData" in rec else []) + [rec["file"]]
@@ -239,12 +261,12 @@ def install(model_dir: str, made: list[tuple[Path, dict]]) -> list[dict]:
             partial = out / (name + ".partial")
             shutil.copyfile(path.with_name(name), partial)
             os.replace(partial, out / name)  # a reader of the directory never sees half a file
-    listed = {rec["file"] for _, rec in made} | {rec["externalData"]["file"] for _, rec in made
-                                                 if "externalData" in rec}
+    records = [rec for _, rec in made] + list(kept)
+    listed = {rec["file"] for rec in records} | {rec["externalData"]["file"] for rec in records if "externalData" in rec}
     for stale in out.glob(FILE_PATTERN):
         if stale.name not in listed:
             stale.unlink()
-    return [rec for _, rec in made]
+    return sorted(records, key=lambda rec: (rec["file"] == PORTABLE_FILE, -rec["requires"].get("nchwcBlockSize", 0)))
 
 
 def verify_model_sha256(model_path: Path, spec: dict) -> None:

@@ -176,6 +176,42 @@ def test_optimize_adds_graphs_and_removes_stale_ones(plain_copy, capsys):
     assert all(r["parity"]["inputKind"] == "noise" and r["parity"]["inputs"] == 8 for r in spec["runtimeGraphs"])
 
 
+@pytest.mark.skipif(host_block_size() is None, reason="needs an amd64 CPU with avx512f or avx2 + fma")
+def test_optimize_keeps_another_cpus_nchwc_graph_while_its_files_match(plain_copy, capsys):
+    """One directory can carry a graph for AVX-512 hosts and one for AVX2 hosts: optimize on one kind of host keeps
+    the graph the other kind made, unless its files no longer match model.json."""
+    block = host_block_size()
+    assert main(["optimize", str(plain_copy)]) == 0
+    spec = _spec(plain_copy)
+    mine = next(r for r in spec["runtimeGraphs"] if r["requires"].get("nchwcBlockSize") == block)
+    other_block = 8 if block == 16 else 16
+    other = json.loads(json.dumps(mine))
+    other["file"] = f"model.opt-amd64-nchwc{other_block}.onnx"
+    other["externalData"]["file"] = other["file"] + ".data"
+    other["requires"]["nchwcBlockSize"] = other_block
+    shutil.copy(plain_copy / mine["file"], plain_copy / other["file"])
+    shutil.copy(plain_copy / mine["externalData"]["file"], plain_copy / other["externalData"]["file"])
+    spec["runtimeGraphs"].append(other)
+    (plain_copy / "model.json").write_text(json.dumps(spec))
+    capsys.readouterr()
+
+    assert main(["optimize", str(plain_copy)]) == 0
+    assert "kept as model.json records it" in capsys.readouterr().err
+    after = _spec(plain_copy)["runtimeGraphs"]
+    assert [r["file"] for r in after] == ["model.opt-amd64-nchwc16.onnx", "model.opt-amd64-nchwc8.onnx",
+                                          "model.opt-portable.onnx"]
+    assert next(r for r in after if r["file"] == other["file"]) == other
+    assert (plain_copy / other["file"]).is_file() and (plain_copy / other["externalData"]["file"]).is_file()
+
+    weights = plain_copy / other["externalData"]["file"]
+    tampered = bytearray(weights.read_bytes())
+    tampered[-1] ^= 0xFF
+    weights.write_bytes(bytes(tampered))
+    assert main(["optimize", str(plain_copy)]) == 0
+    assert "do not match model.json; dropped" in capsys.readouterr().err
+    check_records(plain_copy)  # only this host's graphs are left, files and records
+
+
 def test_optimize_on_images(plain_copy, testdata):
     images = plain_copy.parent / "images"
     images.mkdir()
