@@ -19,7 +19,7 @@ NATIVE=${NATIVE:-$(ls target/melanoma-function-*-runner 2>/dev/null | head -1 ||
 [ -x "$NATIVE" ] || { echo "build the native runner first: ./mvnw package -Dnative" >&2; exit 1; }
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 $SUDO podman image exists "$IMAGE" || { echo "no image $IMAGE: src/test/container/images-test.sh native" >&2; exit 1; }
-COMMON=(--warm 10 --env MELANOMA_MODEL_INTRA_OP_THREADS=1 --env MALLOC_MMAP_THRESHOLD_=131072)
+COMMON=(--warm 10 --env MELANOMA_MODEL_INTRA_OP_THREADS=1 --env MALLOC_MMAP_THRESHOLD_=33554432)
 CONTAINER=($SUDO podman --runtime runc run --rm --network host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
   -e AWS_LAMBDA_RUNTIME_API -e AWS_LAMBDA_FUNCTION_NAME -e AWS_LAMBDA_FUNCTION_MEMORY_SIZE
   -e AWS_LAMBDA_FUNCTION_VERSION -e AWS_REGION -e DISABLE_SIGNAL_HANDLERS -e MELANOMA_MODEL_INTRA_OP_THREADS

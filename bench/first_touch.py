@@ -6,7 +6,8 @@ intra-op thread, no spinning, no memory pattern): for each phase (import, sessio
 time, the minor and major page faults (/proc/self/stat) and the growth of anonymous and file-backed resident
 memory. Variants of the allocator run in the same rounds, in a rotating order:
   default                 glibc as it comes
-  mmap threshold 128 KiB  MALLOC_MMAP_THRESHOLD_=131072, as template.yaml sets it on Lambda
+  mmap threshold 128 KiB  MALLOC_MMAP_THRESHOLD_=131072, as template.yaml set it on Lambda until 2026-12-07
+  mmap threshold 32 MiB   MALLOC_MMAP_THRESHOLD_=33554432, as template.yaml sets it now
   malloc hugetlb          GLIBC_TUNABLES=glibc.malloc.hugetlb=1: malloc advises transparent huge pages for its
                           memory (glibc >= 2.35 and THP in "madvise" or "always" mode; Lambda's al2023 has 2.34)
 Then the cost of first-touching fresh anonymous memory on this host, per MB, with 4 KiB pages, MAP_POPULATE
@@ -32,6 +33,7 @@ import time
 VARIANTS = {
     "default": {},
     "mmap threshold 128 KiB": {"MALLOC_MMAP_THRESHOLD_": "131072"},
+    "mmap threshold 32 MiB": {"MALLOC_MMAP_THRESHOLD_": "33554432"},
     "malloc hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
 }
 

@@ -295,15 +295,15 @@ class Server:
 SERVER_VARIANTS = {
     # the service's memory pattern as it was before (on); the default is now off
     "native-mempattern": {"env": {"MELANOMA_MODEL_MEMORY_PATTERN": "true"}},
-    # glibc's malloc with a fixed mmap threshold: large blocks freed after session creation go back to the OS
-    "native-mmap": {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}},
+    # glibc's malloc with template.yaml's fixed mmap threshold (32 MiB)
+    "native-mmap": {"env": {"MALLOC_MMAP_THRESHOLD_": "33554432"}},
     # ImageIO's JPEG library as the JDK bundles it (IJG libjpeg 6b), as the native build shipped it before it
     # shipped one linked to libjpeg-turbo
     "native-ijg": {"ijg": True},
 }
 VARIANT_LABELS = {
     "native-mempattern": "native, ONNX Runtime memory pattern on (the old default)",
-    "native-mmap": "native + MALLOC_MMAP_THRESHOLD_=131072",
+    "native-mmap": "native + MALLOC_MMAP_THRESHOLD_=33554432 (template.yaml)",
     "native-ijg": "native, the JDK's bundled IJG libjpeg instead of libjpeg-turbo (as before)",
 }
 

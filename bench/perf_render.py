@@ -314,7 +314,7 @@ def targets(results, args) -> list[str]:
             out.append(f"native RSS ≤ 300 MB: peak {peak:.0f} MB — " + ("met" if peak <= 300 else "not met"))
             if "native-mmap" in T[str(args.threads[0])]["rss"]:
                 peak = T[str(args.threads[0])]["rss"]["native-mmap"].get("VmHWM", 0)
-                out.append(f"native RSS ≤ 300 MB with MALLOC_MMAP_THRESHOLD_=131072: peak {peak:.0f} MB — "
+                out.append(f"native RSS ≤ 300 MB with MALLOC_MMAP_THRESHOLD_=33554432: peak {peak:.0f} MB — "
                            + ("met" if peak <= 300 else "not met"))
         runs = results.get("cold_starts", {}).get(srv)
         if runs:
