@@ -3,6 +3,7 @@ package ai.skinlesion.api;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
@@ -100,8 +101,8 @@ public class PredictionResource {
             @QueryParam("site") @Parameter(description = SITE) String site,
             @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
-        Include.parse(include); // a wrong parameter is answered before the body is looked at
-        return predict(limited(body, maxImageBytes, maxImageBytes), queryMetadata(uri), deadline, include, headers);
+        Set<Include> extras = Include.parse(include); // a wrong parameter is answered before the body is looked at
+        return predict(limited(body, maxImageBytes, maxImageBytes), queryMetadata(uri), deadline, extras, headers);
     }
 
     static final String AGE = "Optional patient metadata: age in years (0..120). Also a multipart field or the JSON"
@@ -152,10 +153,10 @@ public class PredictionResource {
             @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
             @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
-        Include.parse(include);
+        Set<Include> extras = Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
         MultipartImage.Body form = multipartBody(body, contentType, maxImageBytes, true);
-        return predict(form.image(), query.with(form.metadata()), deadline, include, headers);
+        return predict(form.image(), query.with(form.metadata()), deadline, extras, headers);
     }
 
     /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
@@ -194,10 +195,10 @@ public class PredictionResource {
     public Response predictJson(byte[] body, @QueryParam(Include.PARAMETER) @Parameter(description = INCLUDE) List<String> include,
             @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
-        Include.parse(include);
+        Set<Include> extras = Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
         JsonImage.Body json = jsonBody(body, maxImageBytes);
-        return predict(json.image(), query.with(json.metadata()), deadline, include, headers);
+        return predict(json.image(), query.with(json.metadata()), deadline, extras, headers);
     }
 
     @GET
@@ -232,7 +233,7 @@ public class PredictionResource {
      * The answer is serialised here, whole, and handed on as bytes ({@link SerializedPrediction}: why); the media type
      * is left to the framework, so that an Accept without JSON is still a 406.
      */
-    private Response predict(byte[] image, PatientMetadata metadata, Deadline deadline, List<String> include,
+    private Response predict(byte[] image, PatientMetadata metadata, Deadline deadline, Set<Include> extras,
             HttpHeaders headers) {
         // checked here because the answer is handed on already serialised, past the framework's own negotiation
         List<MediaType> accepted;
@@ -245,8 +246,7 @@ public class PredictionResource {
             throw new NotAcceptableException();
         }
         PredictionResponse answer = PredictionResponse.of(
-                classifier.classify(image, deadline, Include.extras(Include.parse(include)), metadata), classifier.spec(),
-                classifier.modelSha256());
+                classifier.classify(image, deadline, Include.extras(extras), metadata));
         try {
             return Response.ok(new SerializedPrediction(answer, json.writeValueAsBytes(answer))).build();
         } catch (JsonProcessingException e) {

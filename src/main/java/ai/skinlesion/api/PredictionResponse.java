@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import ai.skinlesion.classify.Prediction;
 import ai.skinlesion.explain.Png;
-import ai.skinlesion.inference.ModelSpec;
 import ai.skinlesion.quality.QualityProblem;
 import ai.skinlesion.quality.QualityReport;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -83,8 +82,8 @@ public record PredictionResponse(
     public record ModelInfo(String name, String version,
             @Schema(description = "model.onnx's sha256; for an ensemble, its model.json's (which pins every member)")
             String sha256, boolean trained) {
-        static ModelInfo of(ModelSpec spec, String sha256) {
-            return new ModelInfo(spec.name(), spec.version(), sha256, spec.trained());
+        static ModelInfo of(Prediction.ModelIdentity model) {
+            return new ModelInfo(model.name(), model.version(), model.sha256(), model.trained());
         }
     }
 
@@ -179,7 +178,7 @@ public record PredictionResponse(
                     + " square", example = "data:image/png;base64,iVBORw0KGgo...") String png) {
     }
 
-    static PredictionResponse of(Prediction p, ModelSpec spec, String sha256) {
+    static PredictionResponse of(Prediction p) {
         var t = p.timings();
         return new PredictionResponse(
                 p.malignantProbability(),
@@ -187,12 +186,12 @@ public record PredictionResponse(
                 p.calibrated() ? p.uncalibratedProbability() : null,
                 p.label(),
                 p.threshold(),
-                ModelInfo.of(spec, sha256),
+                ModelInfo.of(p.model()),
                 new ImageInfo(p.format().mediaType(), p.width(), p.height(), p.exifOrientation(),
                         new Crop(p.crop().left(), p.crop().top(), p.crop().width())),
                 new TimingsMs(t.decode(), t.preprocess(), t.inference(), t.extras(), t.total()),
                 DISCLAIMER,
-                spec.trained() ? null : UNTRAINED_WARNING,
+                p.model().trained() ? null : UNTRAINED_WARNING,
                 QualityInfo.of(p.quality()),
                 p.heatmap() == null ? null : new HeatmapInfo(p.heatmap().grid(), Png.dataUrl(p.heatmap().png())),
                 p.modelInputPng() == null ? null : Png.dataUrl(p.modelInputPng()),

@@ -264,7 +264,9 @@ public class LesionClassifier {
                         ensemble.adaptive() ? "adaptive" : "full", outcome.escalated()) : null,
                 Review.of(!photo.quality().acceptable(), probability, threshold,
                         anEnsemble ? outcome.spread() : null, review.band(), review.maxSpread()),
-                echo == null ? null : metadataUse(echo, outcome));
+                echo == null ? null : metadataUse(echo, outcome),
+                new Prediction.ModelIdentity(model.spec().name(), model.spec().version(), model.sha256(),
+                        model.spec().trained()));
     }
 
     private MetadataUse metadataUse(MetadataEncoding.Encoded echo, Ensemble.Outcome outcome) {

@@ -20,6 +20,7 @@ import ai.skinlesion.quality.QualityReport;
  * @param spread max − min of the probabilities of the members that ran; null for a single model or when one ran
  * @param combination how an ensemble's answer was made; null for a single model
  * @param metadata what became of the patient metadata; null when the model takes none and none was sent
+ * @param model which model answered, so that the answer names it without asking the classifier again
  */
 public record Prediction(
         double malignantProbability,
@@ -40,7 +41,15 @@ public record Prediction(
         Double spread,
         CombinationUse combination,
         Review review,
-        MetadataUse metadata) {
+        MetadataUse metadata,
+        ModelIdentity model) {
+
+    /**
+     * @param sha256  model.onnx's sha256; for an ensemble, its model.json's (which pins every member)
+     * @param trained model.json's {@code trained}: false for the untrained demo, whose answers mean nothing
+     */
+    public record ModelIdentity(String name, String version, String sha256, boolean trained) {
+    }
 
     /**
      * @param tta       the test-time augmentation each member ran: none or dihedral8
