@@ -102,7 +102,7 @@ public class PredictionResource {
             @Context HttpHeaders headers, @Context UriInfo uri) {
         Deadline deadline = Deadline.after(requestTimeout);
         Set<Include> extras = Include.parse(include); // a wrong parameter is answered before the body is looked at
-        return predict(limited(body, maxImageBytes, maxImageBytes), queryMetadata(uri), deadline, extras, headers);
+        return predict(PhotoBodies.raw(body, maxImageBytes), queryMetadata(uri), deadline, extras, headers);
     }
 
     static final String AGE = "Optional patient metadata: age in years (0..120). Also a multipart field or the JSON"
@@ -155,28 +155,8 @@ public class PredictionResource {
         Deadline deadline = Deadline.after(requestTimeout);
         Set<Include> extras = Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
-        MultipartImage.Body form = multipartBody(body, contentType, maxImageBytes, true);
+        MultipartImage.Body form = PhotoBodies.multipart(body, contentType, maxImageBytes, true);
         return predict(form.image(), query.with(form.metadata()), deadline, extras, headers);
-    }
-
-    /** The form's own headers and boundaries get 64 KiB on top of the image limit; the limit reported is the image's. */
-    static MultipartImage.Body multipartBody(byte[] body, String contentType, int maxImageBytes, boolean withMetadata) {
-        byte[] checked = limited(body, maxImageBytes + 64 * 1024, maxImageBytes);
-        return MultipartImage.read(checked, contentType, maxImageBytes, withMetadata);
-    }
-
-    static byte[] multipartImage(byte[] body, String contentType, int maxImageBytes) {
-        return multipartBody(body, contentType, maxImageBytes, false).image();
-    }
-
-    /** base64 is 4/3 of the image, plus room for the JSON around it; the limit reported is the image's. */
-    static JsonImage.Body jsonBody(byte[] body, int maxImageBytes) {
-        byte[] checked = limited(body, maxImageBytes / 3 * 4 + 1024 * 1024, maxImageBytes);
-        return JsonImage.read(checked, maxImageBytes);
-    }
-
-    static byte[] jsonImage(byte[] body, int maxImageBytes) {
-        return jsonBody(body, maxImageBytes).image();
     }
 
     @POST
@@ -197,7 +177,7 @@ public class PredictionResource {
         Deadline deadline = Deadline.after(requestTimeout);
         Set<Include> extras = Include.parse(include);
         PatientMetadata query = queryMetadata(uri);
-        JsonImage.Body json = jsonBody(body, maxImageBytes);
+        JsonImage.Body json = PhotoBodies.json(body, maxImageBytes);
         return predict(json.image(), query.with(json.metadata()), deadline, extras, headers);
     }
 
@@ -254,18 +234,6 @@ public class PredictionResource {
         }
     }
 
-    static byte[] limited(byte[] body, int bodyLimit, int imageLimit) {
-        if (body == null || body.length == 0) {
-            throw new RejectedInputException(Rejection.EMPTY_BODY, "The request body is empty: send the photo.");
-        }
-        if (body.length > bodyLimit) {
-            throw new RejectedInputException(Rejection.TOO_MANY_BYTES,
-                    "The request body is " + body.length + " bytes; images up to " + imageLimit + " bytes are accepted."
-                            + " Send a smaller JPEG (the model looks at a 384-pixel square; 2000 pixels across is plenty).",
-                    Map.of("maxBytes", imageLimit));
-        }
-        return body;
-    }
 
     @Schema(name = "Upload")
     public record Upload(@Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary",

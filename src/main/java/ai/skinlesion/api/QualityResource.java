@@ -58,7 +58,7 @@ public class QualityResource {
             + " unsupported or corrupt image, ...)", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public QualityResponse checkRaw(byte[] body) {
         Deadline deadline = Deadline.after(requestTimeout);
-        return check(PredictionResource.limited(body, maxImageBytes, maxImageBytes), deadline);
+        return check(PhotoBodies.raw(body, maxImageBytes), deadline);
     }
 
     @POST
@@ -71,7 +71,7 @@ public class QualityResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
     public QualityResponse checkMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         Deadline deadline = Deadline.after(requestTimeout);
-        return check(PredictionResource.multipartImage(body, contentType, maxImageBytes), deadline);
+        return check(PhotoBodies.multipartImage(body, contentType, maxImageBytes), deadline);
     }
 
     @POST
@@ -84,7 +84,7 @@ public class QualityResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
     public QualityResponse checkJson(byte[] body) {
         Deadline deadline = Deadline.after(requestTimeout);
-        return check(PredictionResource.jsonImage(body, maxImageBytes), deadline);
+        return check(PhotoBodies.jsonImage(body, maxImageBytes), deadline);
     }
 
     private QualityResponse check(byte[] image, Deadline deadline) {
