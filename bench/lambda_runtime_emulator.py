@@ -235,6 +235,9 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
     overheads = sorted(a[1] - a[4] for a in warm if a[4] is not None)
     totals = sorted(a[4] for a in warm if a[4] is not None)
     session = re.search(r"ONNX Runtime session (\d+) ms", output)
+    spec = re.search(r"\), spec (\d+) ms", output)
+    # logged at DEBUG only (QUARKUS_LOG_CATEGORY__AI_SKINLESION_INFERENCE__LEVEL=DEBUG)
+    schema = re.search(r"meets the schema \(checked in ([\d.]+) ms\)", output)
     warmup = re.search(r"warm-up \((\w+)\) (\d+) ms", output)
     graph = re.search(r"ready: (\S+) \(CPU", output)
     faults = re.search(r"page faults: spec (\d+), session (\d+), warm-up (\d+), before the model (\d+)", output)
@@ -243,6 +246,8 @@ def run(command, image_path, content_type, warm, timeout, env_extra, verbose=Fal
         "init_s": emulator.t_first_next - t_exec,
         "first_invocation_s": first[1],
         "cold_start_s": first[3] - t_exec,
+        "spec_s": int(spec.group(1)) / 1000 if spec else None,
+        "schema_check_s": float(schema.group(1)) / 1000 if schema else None,
         "ort_session_s": int(session.group(1)) / 1000 if session else None,
         "warmup_s": int(warmup.group(2)) / 1000 if warmup else None,
         "warmup": warmup.group(1) if warmup else None,

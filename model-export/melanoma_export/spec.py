@@ -19,14 +19,46 @@ import zlib
 from importlib import metadata
 from pathlib import Path
 
+import jsonschema
+
 from melanoma_export import __version__
-from melanoma_export.errors import SourceError
+from melanoma_export.errors import ExportError, SourceError
 from melanoma_export.graph_io import INPUT_NAME, OUTPUT_NAME
 from melanoma_export.preprocessing import Normalization, Preprocessing
 
 SPEC_VERSION = 4
 SPEC_FILE = "model.json"
 MODEL_FILE = "model.onnx"
+# The JSON Schema (2020-12) of model.json; the service validates against this same file at start-up.
+SCHEMA_PATH = Path(__file__).parent / "schema" / "model.schema.json"
+
+
+class InvalidSpec(ExportError):
+    """A model.json this package was about to write breaks the schema: a bug here, not in the user's input."""
+
+    exit_code = 1
+
+
+def schema_errors(spec: dict) -> list[str]:
+    """Every way ``spec`` breaks the schema, each naming the field (``input.preprocessing.resize.method: ...``)."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = []
+    for e in sorted(validator.iter_errors(spec), key=lambda e: list(map(str, e.absolute_path))):
+        where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in e.absolute_path).replace(".[", "[")
+        # messages quote the offending value; a whole object quoted would bury the field's name
+        message = e.message if len(e.message) <= 240 else e.message[:240] + "..."
+        errors.append(f"{where or '(top level)'}: {message}")
+    return errors
+
+
+_SCHEMA = None
+
+
+def _schema() -> dict:
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = json.loads(SCHEMA_PATH.read_text())
+    return _SCHEMA
 
 
 def sha256_file(path: str) -> str:
@@ -158,6 +190,10 @@ def _value_range(norm: Normalization) -> list[float]:
 
 
 def write_spec(directory: str, spec: dict) -> Path:
+    """model.json, checked against the schema first: nothing the service would refuse is written."""
+    errors = schema_errors(spec)
+    if errors:
+        raise InvalidSpec(f"the {SPEC_FILE} for {directory} breaks {SCHEMA_PATH.name}: " + "; ".join(errors))
     path = Path(directory) / SPEC_FILE
     path.write_text(json.dumps(spec, indent=2) + "\n")
     return path

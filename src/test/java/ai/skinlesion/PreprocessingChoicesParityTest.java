@@ -29,7 +29,7 @@ import ai.skinlesion.decode.ImageDecoder;
 import ai.skinlesion.decode.ImageFormat;
 import ai.skinlesion.decode.OpenedImage;
 import ai.skinlesion.decode.Region;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 import ai.skinlesion.preprocess.Preprocessor;
 
 /**

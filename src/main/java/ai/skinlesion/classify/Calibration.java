@@ -2,7 +2,7 @@ package ai.skinlesion.classify;
 
 import java.util.List;
 
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * Maps the model's probability to a calibrated one, as model.json's {@code calibration} says (fitted by

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 import ai.onnxruntime.OrtException;
 import ai.skinlesion.explain.ClassActivationMap;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 import ai.skinlesion.inference.ModelVersion;
 import ai.skinlesion.inference.OnnxClassifier;
 import ai.skinlesion.metadata.MetadataEncoding;

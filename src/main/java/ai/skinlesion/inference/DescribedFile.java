@@ -1,5 +1,6 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,5 +1,8 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
+import ai.skinlesion.modelspec.ModelSpecValidator;
+import ai.skinlesion.modelspec.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,6 +68,9 @@ public record ModelDirectory(Path dir, ModelSpec spec, JsonNode specJson, List<G
         JsonNode specJson;
         try {
             specJson = json.readTree(Files.readAllBytes(specFile));
+            long schemaStart = System.nanoTime();
+            ModelSpecValidator.validate(specJson);
+            LOG.debugf("%s meets the schema (checked in %.1f ms)", specFile, (System.nanoTime() - schemaStart) / 1e6);
             spec = json.treeToValue(specJson, ModelSpec.class);
         } catch (NoSuchFileException e) {
             throw new InvalidModelException("no " + SPEC_FILE + " in model directory " + dir.toAbsolutePath()

@@ -1,5 +1,7 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
+import ai.skinlesion.modelspec.ModelSpec;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;

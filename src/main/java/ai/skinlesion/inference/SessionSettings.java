@@ -1,5 +1,6 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 

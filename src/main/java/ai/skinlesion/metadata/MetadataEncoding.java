@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.skinlesion.RejectedInputException;
 import ai.skinlesion.Rejection;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * Turns what a client sent into the vector a model's metadata input takes, following the fields model.json declares

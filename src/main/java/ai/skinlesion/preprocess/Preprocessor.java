@@ -4,7 +4,7 @@ import java.nio.FloatBuffer;
 
 import ai.skinlesion.decode.Region;
 import ai.skinlesion.decode.RgbImage;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 import ai.skinlesion.preprocess.jpeg.JpegRoundTrip;
 
 /**

@@ -1,7 +1,7 @@
 package ai.skinlesion.preprocess;
 
 import ai.skinlesion.decode.RgbImage;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * A resize as one library does it, chosen by model.json's {@code input.preprocessing.resize}: the model saw the

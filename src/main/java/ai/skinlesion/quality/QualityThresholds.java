@@ -1,7 +1,7 @@
 package ai.skinlesion.quality;
 
 import ai.skinlesion.config.ServiceConfig;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * Where the image-quality check draws its lines (docs/MODEL_SPEC.md, "quality"): the service's configuration

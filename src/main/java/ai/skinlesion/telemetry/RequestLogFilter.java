@@ -17,7 +17,7 @@ import ai.skinlesion.api.PredictionResponse;
 import ai.skinlesion.api.SerializedPrediction;
 import ai.skinlesion.classify.LesionClassifier;
 import ai.skinlesion.classify.Timings;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * One log line per request, and the {@link RequestOutcome} that the packaging's metrics observe. The request id is

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 class CalibrationTest {
 

@@ -1,5 +1,6 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.ModelSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

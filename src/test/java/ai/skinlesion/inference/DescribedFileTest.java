@@ -1,5 +1,7 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
+import ai.skinlesion.modelspec.ModelSpec;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

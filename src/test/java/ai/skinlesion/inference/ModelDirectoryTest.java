@@ -1,5 +1,6 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package ai.skinlesion.inference;
 
+import ai.skinlesion.modelspec.InvalidModelException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,11 +122,11 @@ class ModelVersionTest {
     }
 
     @Test
-    void anEnsembleWithoutMembersIsASingleModelWithoutAGraph() throws IOException {
+    void anEmptyMemberListIsRefusedNamingIt() throws IOException {
         ObjectNode spec = spec();
         ((ArrayNode) spec.get("members")).removeAll();
         write(spec);
         String m = refused();
-        assertTrue(m.contains("model is missing"), m);
+        assertTrue(m.contains("members: must have at least 1 items"), m);
     }
 }

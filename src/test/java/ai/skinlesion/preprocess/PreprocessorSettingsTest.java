@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.skinlesion.decode.RgbImage;
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * Settings that model.json allows and the validator accepts but the demo model does not use: {@code quantize:

@@ -44,7 +44,7 @@ class StartupFailureIT {
     enum Broken {
         MISSING_DIRECTORY("no model.json in model directory"),
         NOT_JSON("model.json is not valid JSON"),
-        INVALID_SPEC("decision.threshold must lie strictly between 0 and 1"),
+        INVALID_SPEC("decision.threshold: must have an exclusive maximum value of 1"),
         OTHER_MODEL_FILE("do not belong together"),
         GRAPH_NOT_AS_SPECIFIED("the graph has no input named \"pixels\""),
         /** One byte of model.onnx changed: its sha256 is not model.json's (full hash, no crc32 or sample recorded). */
@@ -56,7 +56,7 @@ class StartupFailureIT {
         ZEROED_PAGE("model.onnx has crc32 "),
         /** A truncated model.onnx whose sha256 model.json records: the hash passes, ONNX Runtime cannot parse it. */
         CORRUPT_GRAPH("ONNX Runtime cannot load "),
-        UNSUPPORTED_SPEC_VERSION("specVersion must be "),
+        UNSUPPORTED_SPEC_VERSION("specVersion: must have a maximum value of 4"),
         MISSING_FIELD("output is missing"),
         /** An ensemble whose member's model.json was edited after the ensemble pinned it. */
         ENSEMBLE_MEMBER_CHANGED("member tiny96-fold1 of the ensemble: ");

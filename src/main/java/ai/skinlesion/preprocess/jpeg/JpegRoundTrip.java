@@ -1,6 +1,6 @@
 package ai.skinlesion.preprocess.jpeg;
 
-import ai.skinlesion.inference.ModelSpec;
+import ai.skinlesion.modelspec.ModelSpec;
 
 /**
  * What storing the model-sized image as a JPEG and reading it back did to it, as training's pipeline did it:

@@ -1,4 +1,4 @@
-package ai.skinlesion.inference;
+package ai.skinlesion.modelspec;
 
 /** The model directory cannot be served: a missing file, a wrong hash, or a spec this service cannot follow. */
 public class InvalidModelException extends RuntimeException {

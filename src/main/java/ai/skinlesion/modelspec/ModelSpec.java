@@ -1,4 +1,4 @@
-package ai.skinlesion.inference;
+package ai.skinlesion.modelspec;
 
 import java.util.List;
 
