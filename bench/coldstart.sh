@@ -26,7 +26,10 @@
 # (one Lambda vCPU at 1769 MB).
 #
 #   bench/coldstart.sh [RUNS] [PHOTO]        (defaults: 5 runs, a 600x450 dermoscopy JPEG)
-#   SKIP_JVM=1 / SKIP_B4=1 leave those contenders out.
+#   SKIP_JVM=1 / SKIP_B4=1 leave those contenders out; ONLY='REGEX' keeps only the contenders it matches.
+#   BASELINE=path/to/another-runner adds "baseline: ..." twins of the native and default-model contenders run by
+#   that binary (e.g. one built from an earlier commit, in its own target/ with its libraries), so that a change's
+#   cost is a ratio from one run.
 #
 # Needs: the native Lambda runner (./mvnw package -Dnative; NATIVE=path to use another), model-export's Python
 # environment for the B4 model, and target/jvm-lambda (built here with -Pjvm-lambda).
@@ -65,6 +68,12 @@ contenders=("native" "native, mmap threshold 128 KiB" "native, portable graph" "
 contenders+=("native, large photo")
 [ "${SKIP_B4:-0}" != 1 ] && contenders+=("native, B4 float32" "native, B4 float32, sampled check" "native, B4 float32, as before")
 [ "${SKIP_JVM:-0}" != 1 ] && contenders+=("jvm")
+[ -n "${BASELINE:-}" ] && contenders+=("baseline: native" "baseline: native, default model (B0)")
+if [ -n "${ONLY:-}" ]; then
+  kept=()
+  for c in "${contenders[@]}"; do if [[ $c =~ $ONLY ]]; then kept+=("$c"); fi; done
+  contenders=("${kept[@]}")
+fi
 
 results=$(mktemp)
 for i in $(seq "$RUNS"); do
@@ -74,6 +83,7 @@ for i in $(seq "$RUNS"); do
     args=("${COMMON[@]}")
     case "$name" in
       jvm) cmd=("${JVM[@]}") ;;
+      baseline:*) cmd=("$BASELINE"); args+=("${NATIVE_ENV[@]}") ;;
       *) cmd=("$NATIVE"); args+=("${NATIVE_ENV[@]}") ;;
     esac
     case "$name" in *"as before"*) args+=("${BEFORE[@]}") ;; esac
