@@ -385,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--warmup-epochs", type=float, default=dflt.warmup_epochs, help=f"default {dflt.warmup_epochs:g}")
     g.add_argument("--weight-decay", type=float, default=dflt.weight_decay, help=f"AdamW's (default {dflt.weight_decay:g})")
     g.add_argument("--dropout", type=float, default=dflt.dropout, help=f"before the head (default {dflt.dropout:g})")
+    g.add_argument("--diagnosis-weight", type=float, default=dflt.diagnosis_weight,
+                   help="weight of an auxiliary softmax head over the labels' diagnoses (NV, BKL, BCC, ...) in the "
+                        "loss (e.g. 0.5), trained beside the melanoma head and not exported; 0 trains the melanoma "
+                        "head alone, as the shipped default model was trained "
+                        f"(default {dflt.diagnosis_weight:g})")
     g.add_argument("--seed", type=int, default=dflt.seed, help=f"folds, weights, order, augmentation (default {dflt.seed})")
     g.add_argument("--threads", type=int, metavar="N", help="TensorFlow intra-op threads (default: every CPU)")
     return parser
@@ -478,7 +483,7 @@ def main(argv=None) -> int:
                                     crop_fraction=args.crop_fraction, folds=args.folds, train_folds=folds,
                                     epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                                     warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
-                                    dropout=args.dropout, seed=args.seed, limit=args.limit, threads=args.threads,
+                                    dropout=args.dropout, diagnosis_weight=args.diagnosis_weight, seed=args.seed, limit=args.limit, threads=args.threads,
                                     stop_after_epochs=args.stop_after_epochs), progress=progress)
         elif args.command == "evaluate":
             out = evaluate(service_url=args.service, images=args.images, labels_csv=args.labels, out_dir=args.out,

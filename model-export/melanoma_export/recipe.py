@@ -27,6 +27,8 @@ class TrainConfig:
     final_learning_rate_fraction: float = 0.01
     weight_decay: float = 0.05
     dropout: float = 0.3
+    # the auxiliary diagnosis head's share of the loss; 0 (no such head) is how the shipped default was trained
+    diagnosis_weight: float = 0.0
     seed: int = 20261206
     limit: int | None = None  # only the first N photos (the small-scale test)
     threads: int | None = None  # TensorFlow intra-op threads (default: every CPU)
@@ -58,7 +60,8 @@ def training_record(report_path: str, model_path: str) -> dict:
                  "photos": sum(c["photos"] for c in counts.values()),
                  "melanoma": sum(c["melanoma"] for c in counts.values())},
         "recipe": {k: recipe.get(k) for k in ("arch", "size", "crop_fraction", "folds", "epochs", "batch_size",
-                                              "learning_rate", "warmup_epochs", "weight_decay", "dropout", "seed")},
+                                              "learning_rate", "warmup_epochs", "weight_decay", "dropout", "diagnosis_weight",
+                                              "seed")},
         "loss": report.get("loss"), "schedule": report.get("schedule"), "augmentation": report.get("augmentation"),
         "tfrecordWriter": report.get("tfrecords", {}).get("writer"),
         "fold": fold["fold"],

@@ -53,37 +53,66 @@ class TrainingError(ExportError):
     exit_code = 1
 
 
-def build_model(arch: str, size: int, dropout: float, seed: int) -> keras.Model:
+def build_model(arch: str, size: int, dropout: float, seed: int, diagnoses: int = 0) -> keras.Model:
     """keras.applications EfficientNet with random weights (its Rescaling and Normalization inside: the model
-    takes 0..255 RGB), global average pooling, dropout, one sigmoid unit: the head ``convert`` expects."""
+    takes 0..255 RGB), global average pooling, dropout, one sigmoid unit: the head ``convert`` expects.
+
+    With ``diagnoses`` > 0 a second head, a softmax over that many diagnoses, learns beside it from the same
+    pooled features (training only: the exported model is the first head alone, see ``melanoma_only``)."""
     keras.utils.set_random_seed(seed)
     base = ARCHS[arch](include_top=False, weights=None, input_shape=(size, size, 3))
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(base.output)
     x = keras.layers.Dropout(dropout, name="top_dropout")(x)
     out = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
+    if diagnoses:
+        aux = keras.layers.Dense(diagnoses, activation="softmax", name="diagnosis")(x)
+        return keras.Model(base.input, [out, aux], name=f"{arch}_melanoma_diagnosis")
     return keras.Model(base.input, out, name=f"{arch}_melanoma")
+
+
+def melanoma_only(model: keras.Model, cfg: TrainConfig, seed: int) -> keras.Model:
+    """The trained model with its melanoma head alone (what convert and the service run): every layer's
+    weights copied by name, the diagnosis head left behind."""
+    final = build_model(cfg.arch, cfg.size, cfg.dropout, seed)
+    for layer in final.layers:
+        if layer.weights:  # layers without weights (the input's among them) may be numbered differently
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    return final
+
+
+def _melanoma_output(outputs):
+    return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
 
 
 def _parse(raw):
     f = tf.io.parse_single_example(raw, {"image": tf.io.FixedLenFeature([], tf.string),
                                          "image_name": tf.io.FixedLenFeature([], tf.string),
-                                         "target": tf.io.FixedLenFeature([], tf.int64)})
+                                         "target": tf.io.FixedLenFeature([], tf.int64),
+                                         "diagnosis": tf.io.FixedLenFeature([], tf.string, default_value="")})
     # dct_method left at TensorFlow's default (libjpeg's fast integer IDCT), as the notebooks read their records
     image = tf.cast(tf.io.decode_jpeg(f["image"], channels=3), tf.float32)
-    return image, tf.cast(f["target"], tf.float32), f["image_name"]
+    return image, tf.cast(f["target"], tf.float32), f["image_name"], f["diagnosis"]
 
 
-def train_dataset(files: list[str], size: int, batch: int, seed: int, epoch: int, class_weights) -> tf.data.Dataset:
-    """One epoch: every training record once, shuffled and augmented as a function of (seed, epoch)."""
+def train_dataset(files: list[str], size: int, batch: int, seed: int, epoch: int, class_weights,
+                  diagnoses: tuple[str, ...] = ()) -> tf.data.Dataset:
+    """One epoch: every training record once, shuffled and augmented as a function of (seed, epoch). With
+    ``diagnoses``, each record's label is (melanoma, index of its diagnosis among them)."""
     ds = tf.data.TFRecordDataset(files).shuffle(16384, seed=seed + epoch, reshuffle_each_iteration=False)
     ds = ds.enumerate()
     weights = tf.constant(class_weights, tf.float32)
+    table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant(list(diagnoses) or [""]), tf.range(max(1, len(diagnoses)), dtype=tf.int64)), -1) \
+        if diagnoses else None
 
     def one(i, raw):
-        image, target, _ = _parse(raw)
+        image, target, _, diagnosis = _parse(raw)
         image = augment.augment(tf.reshape(image, [size, size, 3]), tf.stack([tf.cast(seed + epoch, tf.int64), i]),
                                 size)
-        return image, target[tf.newaxis], weights[tf.cast(target, tf.int32)]
+        label = target[tf.newaxis]
+        if table is not None:
+            label = (label, table.lookup(diagnosis)[tf.newaxis])
+        return image, label, weights[tf.cast(target, tf.int32)]
 
     # repeated so that Keras can take exactly steps_per_epoch batches without running dry
     return ds.map(one, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True) \
@@ -92,7 +121,7 @@ def train_dataset(files: list[str], size: int, batch: int, seed: int, epoch: int
 
 def eval_dataset(files: list[str], size: int, batch: int) -> tf.data.Dataset:
     def one(raw):
-        image, target, name = _parse(raw)
+        image, target, name, _ = _parse(raw)
         return tf.reshape(image, [size, size, 3]), target, name
 
     return tf.data.TFRecordDataset(files).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(batch)
@@ -102,7 +131,8 @@ def score(model: keras.Model, files: list[str], size: int, batch: int = 64):
     """(names, targets, probabilities) of every record, in file order, the model in inference mode."""
     names, targets, probs = [], [], []
     for images, target, name in eval_dataset(files, size, batch):
-        p = model(images, training=False)
+        # predict_on_batch runs a compiled inference step: eager model(x) took ~100 s per 1,746 photos on 2 cores
+        p = _melanoma_output(model.predict_on_batch(images))
         probs.append(np.asarray(p, np.float64).reshape(-1))
         targets.append(target.numpy())
         names += [n.decode() for n in name.numpy()]
@@ -159,7 +189,7 @@ class _Checkpoints:
         tmp.replace(self.state_path)
 
 
-def _compile(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int) -> None:
+def _compile(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int, diagnoses: bool) -> None:
     total = steps_per_epoch * cfg.epochs
     warmup = max(1, int(round(cfg.warmup_epochs * steps_per_epoch)))
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -167,10 +197,24 @@ def _compile(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int) -> None
         alpha=cfg.final_learning_rate_fraction, warmup_target=cfg.learning_rate, warmup_steps=warmup)
     # decoupled weight decay on every variable (an exclusion list would not survive the checkpoint's reload)
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay)
-    model.compile(optimizer=optimizer, loss=keras.losses.BinaryCrossentropy(), jit_compile=False)
+    # XLA (jit_compile) made a B0 training step ~10x slower on a 2-core CPU, compilation included
+    if diagnoses:
+        model.compile(optimizer=optimizer, jit_compile=False,
+                      loss=[keras.losses.BinaryCrossentropy(), keras.losses.SparseCategoricalCrossentropy()],
+                      loss_weights=[1.0, cfg.diagnosis_weight])
+    else:
+        model.compile(optimizer=optimizer, loss=keras.losses.BinaryCrossentropy(), jit_compile=False)
 
 
-def train_fold(cfg: TrainConfig, written: tfrecords.Written, fold: int, progress) -> dict:
+def diagnosis_classes(photos, cfg: TrainConfig) -> tuple[str, ...]:
+    """The diagnoses the auxiliary head tells apart: every one the labels name, when they name more than
+    melanoma and benign and the recipe weighs that head above 0."""
+    names = tuple(sorted({p.diagnosis for p in photos}))
+    return names if cfg.diagnosis_weight > 0 and len(names) > 2 else ()
+
+
+def train_fold(cfg: TrainConfig, written: tfrecords.Written, fold: int, progress,
+               diagnoses: tuple[str, ...] = ()) -> dict:
     fold_dir = Path(cfg.out) / f"fold{fold}"
     train_files = written.fold_files([k for k in range(cfg.folds) if k != fold])
     val_files = written.fold_files([fold])
@@ -184,10 +228,10 @@ def train_fold(cfg: TrainConfig, written: tfrecords.Written, fold: int, progress
     checkpoints = _Checkpoints(fold_dir)
     model, state = checkpoints.load()
     if model is None:
-        model = build_model(cfg.arch, cfg.size, cfg.dropout, cfg.seed + fold)
-        _compile(model, cfg, steps)
+        model = build_model(cfg.arch, cfg.size, cfg.dropout, cfg.seed + fold, len(diagnoses))
+        _compile(model, cfg, steps, bool(diagnoses))
         state = {"epochs": [], "classWeights": class_weights, "trainPhotos": n_train, "trainMelanoma": n_pos,
-                 "stepsPerEpoch": steps}
+                 "stepsPerEpoch": steps, "diagnoses": list(diagnoses)}
     else:
         progress(f"fold {fold}: resuming after epoch {len(state['epochs'])} of {cfg.epochs}")
     ran = 0
@@ -197,8 +241,8 @@ def train_fold(cfg: TrainConfig, written: tfrecords.Written, fold: int, progress
             return {"fold": fold, "finished": False, **state}
         epoch = len(state["epochs"])
         t0 = time.time()
-        history = model.fit(train_dataset(train_files, cfg.size, cfg.batch_size, cfg.seed, epoch, class_weights),
-                            epochs=1, steps_per_epoch=steps, verbose=0)
+        history = model.fit(train_dataset(train_files, cfg.size, cfg.batch_size, cfg.seed, epoch, class_weights,
+                                          diagnoses), epochs=1, steps_per_epoch=steps, verbose=0)
         t_train = time.time() - t0
         names, y, p = score(model, val_files, cfg.size)
         auc = exact_auc(y, p)
@@ -215,8 +259,7 @@ def train_fold(cfg: TrainConfig, written: tfrecords.Written, fold: int, progress
         progress(f"fold {fold}: epoch {epoch + 1}/{cfg.epochs} loss {entry['loss']:.4f} "
                  f"validation AUC {auc_text} ({entry['trainSeconds']:.0f} s + {entry['validationSeconds']:.0f} s)")
     # the final model, without the optimizer (what convert reads), and the validation scores it gives
-    final = build_model(cfg.arch, cfg.size, cfg.dropout, cfg.seed + fold)
-    final.set_weights(model.get_weights())
+    final = melanoma_only(model, cfg, cfg.seed + fold)
     final.save(fold_dir / "model.keras")
     names, y, p = score(final, val_files, cfg.size)
     paths = {}
@@ -253,14 +296,18 @@ def train(cfg: TrainConfig, progress=print) -> str:
                                         cfg.folds, cfg.seed, progress)
     report_path = out / "training.json"
     previous = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    diagnoses = diagnosis_classes(photos, cfg)
     results = []
     for fold in cfg.train_folds:
-        results.append(train_fold(cfg, written, fold, progress))
+        results.append(train_fold(cfg, written, fold, progress, diagnoses))
     pp = tfrecords.writer_preprocessing(cfg.size, cfg.crop_fraction)
     report = {
         "recipe": {k: v for k, v in asdict(cfg).items() if k not in ("out", "stop_after_epochs", "extra", "threads")},
         "weights": "trained from scratch (weights=None): no pretrained weights",
-        "loss": "binary cross-entropy, each class weighted by n / (2 n_class)",
+        "loss": "binary cross-entropy, each class weighted by n / (2 n_class)"
+                + (f"; plus {cfg.diagnosis_weight:g} x the cross-entropy of a softmax head over the {len(diagnoses)} "
+                   f"diagnoses ({', '.join(diagnoses)}), same photo weights, trained beside it and left out of "
+                   "the exported model" if diagnoses else ""),
         "schedule": f"AdamW (weight decay {cfg.weight_decay:g}); learning rate linear warm-up from 5 % of the peak, then cosine decay to "
                     f"{cfg.final_learning_rate_fraction:g} of it",
         "augmentation": {"rotation": "uniform +-180 deg", "mirror": "p 0.5", "shear": f"+-{augment.SHEAR:.3f} rad",

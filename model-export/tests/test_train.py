@@ -34,14 +34,15 @@ def _train(data, out, *extra):
 @pytest.fixture(scope="module")
 def trained(testdata, tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
-    first = _train(testdata / "dermoscopy", out, "--stop-after-epochs", "1")
+    # with the auxiliary diagnosis head, so that the small run covers it (the test photos name several diagnoses)
+    first = _train(testdata / "dermoscopy", out, "--stop-after-epochs", "1", "--diagnosis-weight", "0.5")
     assert "stopping after 1 epoch" in first
     assert not (out / "fold0" / "model.keras").exists()
-    second = _train(testdata / "dermoscopy", out)
+    second = _train(testdata / "dermoscopy", out, "--diagnosis-weight", "0.5")
     return out, first, second
 
 
-def test_a_stopped_run_goes_on_from_its_checkpoint(trained):
+def test_a_stopped_run_goes_on_from_its_checkpoint(trained, testdata):
     out, _, second = trained
     assert "resuming after epoch 1 of 2" in second
     report = json.loads((out / "training.json").read_text())
@@ -49,6 +50,29 @@ def test_a_stopped_run_goes_on_from_its_checkpoint(trained):
     assert fold["finished"] and [e["epoch"] for e in fold["epochs"]] == [1, 2]
     assert report["weights"].startswith("trained from scratch")
     assert report["convertFlags"] == "--resize opencv:area --crop-fraction 1 --jpeg-roundtrip 95"
+    # the test photos' labels name several diagnoses: the auxiliary head learnt them beside the melanoma head
+    assert fold["diagnoses"] == sorted({r["diagnosis"] for r in _labels(testdata)})
+    assert "softmax head over the" in report["loss"]
+
+
+def _labels(testdata):
+    with open(testdata / "dermoscopy" / "labels.csv", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["label"] in ("malignant", "benign")]
+
+
+def test_the_saved_model_is_the_melanoma_head_alone(trained):
+    """model.keras (what convert reads) has one sigmoid output; the diagnosis head stayed in the checkpoint."""
+    import keras
+
+    out, _, _ = trained
+    final = keras.models.load_model(out / "fold0" / "model.keras", compile=False)
+    checkpoint = keras.models.load_model(out / "fold0" / "checkpoint" / "last.keras", compile=False)
+    assert len(final.outputs) == 1 and tuple(final.outputs[0].shape) == (None, 1)
+    assert len(checkpoint.outputs) == 2
+    for layer in final.layers:
+        if layer.weights:
+            for a, b in zip(layer.get_weights(), checkpoint.get_layer(layer.name).get_weights()):
+                np.testing.assert_array_equal(a, b, err_msg=layer.name)
 
 
 def test_folds_are_disjoint_stratified_and_cover_every_labelled_photo(trained, testdata):
