@@ -11,6 +11,7 @@ specVersion 4 adds non-empty ``extraInputs`` (a patient metadata input, metadata
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,9 +42,8 @@ class InvalidSpec(ExportError):
 
 def schema_errors(spec: dict) -> list[str]:
     """Every way ``spec`` breaks the schema, each naming the field (``input.preprocessing.resize.method: ...``)."""
-    validator = jsonschema.Draft202012Validator(_schema())
     errors = []
-    for e in sorted(validator.iter_errors(spec), key=lambda e: list(map(str, e.absolute_path))):
+    for e in sorted(_validator().iter_errors(spec), key=lambda e: list(map(str, e.absolute_path))):
         where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in e.absolute_path).replace(".[", "[")
         # messages quote the offending value; a whole object quoted would bury the field's name
         message = e.message if len(e.message) <= 240 else e.message[:240] + "..."
@@ -51,14 +51,9 @@ def schema_errors(spec: dict) -> list[str]:
     return errors
 
 
-_SCHEMA = None
-
-
-def _schema() -> dict:
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = json.loads(SCHEMA_PATH.read_text())
-    return _SCHEMA
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
 def sha256_file(path: str) -> str:

@@ -42,13 +42,7 @@ public final class ModelSpecSchema {
         if ("required".equals(e.getKeyword()) && e.getProperty() != null) {
             return (at.isEmpty() ? "" : at + ".") + e.getProperty() + " is missing";
         }
-        String message = e.getMessage();
-        // the library's messages may open with the location themselves
-        String prefix = e.getInstanceLocation() + ": ";
-        if (message.startsWith(prefix)) {
-            message = message.substring(prefix.length());
-        }
-        return (at.isEmpty() ? "(top level)" : at) + ": " + message;
+        return (at.isEmpty() ? "(top level)" : at) + ": " + e.getMessage();
     }
 
     private static String field(NodePath path) {
