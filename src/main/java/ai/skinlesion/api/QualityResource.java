@@ -10,14 +10,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
 import ai.skinlesion.Deadline;
 import ai.skinlesion.classify.LesionClassifier;
 import ai.skinlesion.config.ServiceConfig;
@@ -27,7 +19,6 @@ import ai.skinlesion.config.ServiceConfig;
  * shapes as /v1/predictions, decoded and preprocessed the same way, and the model is never run.
  */
 @Path("/v1/quality")
-@Tag(name = "Quality")
 public class QualityResource {
 
     private final LesionClassifier classifier;
@@ -45,17 +36,6 @@ public class QualityResource {
     // WebP or AVIF, however declared, gets the 415 that names its format and how to avoid it.
     @Consumes({ "image/*", MediaType.APPLICATION_OCTET_STREAM })
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Check one photo's quality (raw body) without classifying it",
-            description = "Blur, exposure and whether the square the model sees is uniform, as every prediction also"
-                    + " reports. The model is not run.")
-    @RequestBody(content = {
-            @Content(mediaType = "image/jpeg", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
-            @Content(mediaType = "image/png", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")) })
-    @APIResponse(responseCode = "200", description = "The quality check",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class),
-                    examples = @ExampleObject(name = "blurred", value = Examples.QUALITY)))
-    @APIResponse(responseCode = "4XX", description = "The same problems as POST /v1/predictions (empty, too large,"
-            + " unsupported or corrupt image, ...)", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public QualityResponse checkRaw(byte[] body) {
         Deadline deadline = Deadline.after(requestTimeout);
         return check(PhotoBodies.raw(body, maxImageBytes), deadline);
@@ -64,11 +44,6 @@ public class QualityResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Check one photo's quality (form upload, part \"image\") without classifying it")
-    @RequestBody(content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA,
-            schema = @Schema(implementation = PredictionResource.Upload.class)))
-    @APIResponse(responseCode = "200", description = "The quality check",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
     public QualityResponse checkMultipart(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         Deadline deadline = Deadline.after(requestTimeout);
         return check(PhotoBodies.multipartImage(body, contentType, maxImageBytes), deadline);
@@ -77,11 +52,6 @@ public class QualityResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Check one photo's quality (base64 in JSON) without classifying it")
-    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = PredictionResource.Base64Image.class)))
-    @APIResponse(responseCode = "200", description = "The quality check",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QualityResponse.class)))
     public QualityResponse checkJson(byte[] body) {
         Deadline deadline = Deadline.after(requestTimeout);
         return check(PhotoBodies.jsonImage(body, maxImageBytes), deadline);
