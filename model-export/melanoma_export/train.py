@@ -72,11 +72,20 @@ def build_model(arch: str, size: int, dropout: float, seed: int, diagnoses: int 
 
 def melanoma_only(model: keras.Model, cfg: TrainConfig, seed: int) -> keras.Model:
     """The trained model with its melanoma head alone (what convert and the service run): every layer's
-    weights copied by name, the diagnosis head left behind."""
+    weights copied by position, the diagnosis head left behind."""
     final = build_model(cfg.arch, cfg.size, cfg.dropout, seed)
-    for layer in final.layers:
-        if layer.weights:  # layers without weights (the input's among them) may be numbered differently
-            layer.set_weights(model.get_layer(layer.name).get_weights())
+    # by position, not by name: Keras numbers a second model's auto-named layers afresh in the same process
+    # ("normalization" becomes "normalization_1"), and both graphs list the same layers in the same order
+    trained = [layer for layer in model.layers if layer.name != "diagnosis"]
+    if len(trained) != len(final.layers):
+        raise TrainingError(f"the trained model has {len(trained)} layers besides its diagnosis head, "
+                            f"the melanoma model {len(final.layers)}")
+    for source, layer in zip(trained, final.layers):
+        if type(source) is not type(layer):
+            raise TrainingError(f"layer {source.name} ({type(source).__name__}) does not match {layer.name} "
+                                f"({type(layer).__name__})")
+        if layer.weights:
+            layer.set_weights(source.get_weights())
     return final
 
 
