@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-120}
 TARGETS=(
   "DecodeFuzzTest#decodeAndPreprocess"
+  "DecodeFuzzTest#decodeWebp"
   "RequestParsingFuzzTest#multipart"
   "RequestParsingFuzzTest#json"
 )

@@ -104,11 +104,11 @@
     return reduce ? null : jpegCopy(bitmap, true);
   }
 
-  // The photo itself when the service can read it as it is: only a format the service does not read (HEIC,
-  // WebP...) is converted, and only a photo over the byte limit is reduced.
+  // The photo itself when the service can read it as it is (JPEG, PNG, WebP): only a format the service does not
+  // read (HEIC, AVIF...) is converted, and only a photo over the byte limit is reduced.
   async function prepare(file, mustReduce) {
     const format = formatOf(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
-    const readable = format === 'JPEG' || format === 'PNG';
+    const readable = format === 'JPEG' || format === 'PNG' || format === 'WebP';
     const tooLarge = mustReduce || file.size > service.maxBytes;
     const asIs = { blob: file, format, originalBytes: file.size };
     if (readable && !tooLarge) return asIs;
@@ -143,7 +143,7 @@
   // A multipart form, as the page without JavaScript sends it: the photo in the part "image" and the patient
   // details the user gave in the fields "age", "sex", "site" (a detail not given is not sent: the service then
   // uses the model's "missing" encoding). Its 413 names the image limit itself, as the raw body's does. The
-  // photo part's type says JPEG or PNG when the bytes do; anything else is sent as bytes for the service to name.
+  // photo part's type says JPEG, PNG or WebP when the bytes do; anything else is sent as bytes for the service to name.
   // The answer also carries the model's input square (include=input) and, when the model has a class
   // activation map, the heatmap; a deployment whose graph lacks the map says so (400) and is asked again without.
   async function send(blob, format, signal) {
@@ -167,8 +167,8 @@
   }
 
   function formBody(blob, format) {
-    const type = { JPEG: 'image/jpeg', PNG: 'image/png' }[format] || 'application/octet-stream';
-    const extension = { JPEG: 'jpg', PNG: 'png' }[format] || 'bin';
+    const type = { JPEG: 'image/jpeg', PNG: 'image/png', WebP: 'image/webp' }[format] || 'application/octet-stream';
+    const extension = { JPEG: 'jpg', PNG: 'png', WebP: 'webp' }[format] || 'bin';
     const form = new FormData();
     form.append('image', new Blob([blob], { type }), `photo.${extension}`);
     for (const [name, value] of patientFields()) form.append(name, value);
@@ -488,12 +488,12 @@
   function unsupported(p, prepared) {
     const name = FORMAT_NAMES[p.received] || (prepared && prepared.format) || '';
     if (name === 'HEIC') {
-      return 'This photo is in HEIC, the iPhone\'s own format. The service reads only JPEG and PNG, and this browser '
+      return 'This photo is in HEIC, the iPhone\'s own format. The service reads only JPEG, PNG and WebP, and this browser '
         + 'cannot convert HEIC. Send it as JPEG: on the iPhone choose Settings › Camera › Formats › Most Compatible, '
         + 'or share the photo and pick JPEG.';
     }
     return `This file is ${name ? `a ${name} image` : 'in a format'} that the service does not read, and this browser `
-      + 'cannot convert it. The service reads JPEG and PNG photos: save it as JPEG and try again.';
+      + 'cannot convert it. The service reads JPEG, PNG and WebP photos: save it as JPEG and try again.';
   }
 
   const PLAIN = {
@@ -502,7 +502,7 @@
       + ' and this page could not make a small enough copy. Choose a smaller photo.',
     'unsupported-image-format': unsupported,
     'unsupported-media-type': unsupported,
-    'not-an-image': () => 'This file is not a photo that the service can read. Choose a JPEG or PNG photo.',
+    'not-an-image': () => 'This file is not a photo that the service can read. Choose a JPEG, PNG or WebP photo.',
     'corrupt-image': () => 'This photo is damaged or incomplete (perhaps cut off while it was copied), so it cannot be '
       + 'read. Try the original file.',
     'too-many-pixels': (p) => p.width && `This image has too many pixels (${p.width} × ${p.height}); the limit is `

@@ -58,7 +58,7 @@ abstract class ReferenceParityChecks {
     private static final int MAX_ABS_PIXEL_DIFF = 0;
     private static final double MAX_ABS_PROBABILITY_DIFF = 1e-3;
     /** Formats the reference reads but this service refuses by design (docs/DESIGN.md). */
-    private static final Set<ImageFormat> REFUSED_BY_DESIGN = Set.of(ImageFormat.WEBP, ImageFormat.GIF, ImageFormat.BMP);
+    private static final Set<ImageFormat> REFUSED_BY_DESIGN = Set.of(ImageFormat.GIF, ImageFormat.BMP);
 
     private ModelDirectory model;
     private OnnxClassifier onnx;

@@ -19,7 +19,7 @@ import ai.skinlesion.Rejection;
  */
 public class ContentTypeRequired {
 
-    private static final String ACCEPTED = "Send image/jpeg or image/png (raw body), multipart/form-data with a part"
+    private static final String ACCEPTED = "Send image/jpeg, image/png or image/webp (raw body), multipart/form-data with a part"
             + " named \"image\", or application/json {\"image\": \"<base64>\"}.";
 
     @ServerRequestFilter(preMatching = true)

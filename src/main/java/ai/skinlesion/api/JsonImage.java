@@ -90,7 +90,7 @@ final class JsonImage {
                 throw malformed("trailing content after the JSON object");
             }
             if (image == null) {
-                throw malformed("no \"image\" field; send {\"image\": \"<base64 of the JPEG or PNG>\"}");
+                throw malformed("no \"image\" field; send {\"image\": \"<base64 of the JPEG, PNG or WebP>\"}");
             }
             return new Fields(image, metadata);
         } catch (IOException e) {

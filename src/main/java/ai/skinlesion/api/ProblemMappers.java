@@ -34,7 +34,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response unsupportedMediaType(NotSupportedException e) {
         return Problem.response(Rejection.UNSUPPORTED_MEDIA_TYPE,
-                "Send the photo as image/jpeg or image/png (raw body), as multipart/form-data with a part named"
+                "Send the photo as image/jpeg, image/png or image/webp (raw body), as multipart/form-data with a part named"
                         + " \"image\", or as application/json {\"image\": \"<base64>\"}.",
                 Map.of("supported", ImageFormat.SUPPORTED));
     }

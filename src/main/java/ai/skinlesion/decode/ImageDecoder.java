@@ -8,6 +8,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
 
+import com.luciad.imageio.webp.WebPImageReaderSpi;
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 
 import ai.skinlesion.Deadline;
@@ -26,7 +27,7 @@ public final class ImageDecoder {
     private final int minSide;
 
     public ImageDecoder(long maxPixels, int minSide) {
-        registerTwelveMonkeys();
+        registerReaders();
         this.maxPixels = maxPixels;
         this.minSide = minSide;
         // ImageIO would otherwise buffer streams in temporary files.
@@ -44,7 +45,7 @@ public final class ImageDecoder {
         }
         ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new RejectedInputException(
                 Rejection.NOT_AN_IMAGE,
-                "The body is not a JPEG or PNG image: its first bytes match no image format.",
+                "The body is not a JPEG, PNG or WebP image: its first bytes match no image format.",
                 Map.of("supported", ImageFormat.SUPPORTED)));
         if (!format.supported()) {
             throw new RejectedInputException(Rejection.UNSUPPORTED_IMAGE_FORMAT,
@@ -65,8 +66,12 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(width, height);
-            Orientation orientation = jpeg != null ? jpeg.orientation()
-                    : format == ImageFormat.PNG ? PngExif.orientation(bytes) : Orientation.NORMAL;
+            Orientation orientation = switch (format) {
+                case JPEG -> jpeg.orientation();
+                case PNG -> PngExif.orientation(bytes);
+                case WEBP -> WebpExif.orientation(bytes);
+                default -> Orientation.NORMAL;
+            };
             return new OpenedImage(format, reader, stream, width, height, orientation,
                     jpeg == null ? JpegHeader.NO_ADOBE_SEGMENT : jpeg.adobeTransform(), deadline);
         } catch (IOException | RuntimeException e) {
@@ -117,22 +122,33 @@ public final class ImageDecoder {
     }
 
     /**
-     * TwelveMonkeys' JPEG reader registers itself through META-INF/services when ImageIO scans the class path. A native
-     * image does not scan at run time: its registry holds the JDK's readers only, so the native binary read CMYK and
-     * YCCK JPEGs with the JDK's reader, to other colours than the JVM (|dprobability| 0.65 on the demo). Registered
-     * here, at run time, both read with the same reader; a static initialiser would run at image build time, into a
-     * registry the binary does not keep.
+     * TwelveMonkeys' JPEG reader and libwebp's reader register themselves through META-INF/services when ImageIO scans
+     * the class path. A native image does not scan at run time: its registry holds the JDK's readers only, so the
+     * native binary read CMYK and YCCK JPEGs with the JDK's reader, to other colours than the JVM (|dprobability|
+     * 0.65 on the demo), and had no WebP reader at all. Registered here, at run time, both read with the same
+     * readers; a static initialiser would run at image build time, into a registry the binary does not keep.
      */
-    private static void registerTwelveMonkeys() {
+    private static void registerReaders() {
         IIORegistry registry = IIORegistry.getDefaultInstance();
         if (registry.getServiceProviderByClass(JPEGImageReaderSpi.class) == null) {
             registry.registerServiceProvider(new JPEGImageReaderSpi());
         }
+        if (registry.getServiceProviderByClass(WebPImageReaderSpi.class) == null) {
+            // only the reader's description: libwebp itself is loaded when the first WebP is decoded
+            registry.registerServiceProvider(new WebPImageReaderSpi());
+        }
     }
 
-    /** TwelveMonkeys' JPEG reader (CMYK, YCCK, damaged metadata), never the JDK's; the JDK's PNG reader. */
+    /**
+     * TwelveMonkeys' JPEG reader (CMYK, YCCK, damaged metadata), never the JDK's; the JDK's PNG reader; libwebp's
+     * WebP reader.
+     */
     private static ImageReader readerFor(ImageFormat format) {
-        String name = format == ImageFormat.JPEG ? "jpeg" : "png";
+        String name = switch (format) {
+            case JPEG -> "jpeg";
+            case WEBP -> "webp";
+            default -> "png";
+        };
         ImageReader chosen = null;
         for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(name); it.hasNext();) {
             ImageReader candidate = it.next();
@@ -173,7 +189,7 @@ public final class ImageDecoder {
                 shorten(String.valueOf(cause)));
         return new RejectedInputException(Rejection.CORRUPT_IMAGE, "The " + format.name() + " image cannot be decoded:"
                 + " it is truncated or damaged. Send the photo as the camera or phone saved it, or re-save it as JPEG"
-                + " or PNG.", Map.of(), cause);
+                + ", PNG or WebP.", Map.of(), cause);
     }
 
     private static String shorten(String s) {

@@ -11,7 +11,7 @@ import java.util.Optional;
 public enum ImageFormat {
     JPEG("image/jpeg", true),
     PNG("image/png", true),
-    WEBP("image/webp", false),
+    WEBP("image/webp", true),
     HEIF("image/heic", false),
     AVIF("image/avif", false),
     GIF("image/gif", false),
@@ -19,7 +19,7 @@ public enum ImageFormat {
     TIFF("image/tiff", false);
 
     /** What a client can send; every answer that refuses a format names these. */
-    public static final String SUPPORTED = "JPEG (image/jpeg) and PNG (image/png)";
+    public static final String SUPPORTED = "JPEG (image/jpeg), PNG (image/png) and WebP (image/webp)";
 
     private final String mediaType;
     private final boolean supported;

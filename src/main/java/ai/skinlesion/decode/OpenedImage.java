@@ -2,6 +2,7 @@ package ai.skinlesion.decode;
 
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.util.Iterator;
 
@@ -95,13 +96,30 @@ public final class OpenedImage implements AutoCloseable {
                 rgb = PixelConverter.toRgb(readWithin(() -> reader.readRaster(0, param)), null, decoding.samples());
             } else {
                 BufferedImage image = readWithin(() -> reader.read(0, param));
-                rgb = PixelConverter.toRgb(image.getRaster(), image.getColorModel(), decoding.samples());
+                rgb = PixelConverter.toRgb(regionOf(image, param.getSourceRegion()), image.getColorModel(),
+                        decoding.samples());
             }
             truncation.check();
             return rgb;
         } finally {
             reader.removeIIOReadWarningListener(truncation);
         }
+    }
+
+    /**
+     * The region's pixels. ImageIO's JPEG and PNG readers decode only the region; libwebp's reader ignores it and
+     * returns the whole picture (it decodes in one native call), from which the region is cut here.
+     */
+    private static Raster regionOf(BufferedImage image, Rectangle region) {
+        Raster raster = image.getRaster();
+        if (raster.getWidth() == region.width && raster.getHeight() == region.height) {
+            return raster;
+        }
+        if (region.x + region.width > raster.getWidth() || region.y + region.height > raster.getHeight()) {
+            throw new IllegalStateException("the decoder returned " + raster.getWidth() + "x" + raster.getHeight()
+                    + " pixels, which do not hold the region " + region);
+        }
+        return raster.createChild(region.x, region.y, region.width, region.height, 0, 0, null);
     }
 
     /** Which samples to ask the decoder for, and the destination type that gets them (null: the reader's default). */

@@ -140,7 +140,7 @@ class BadInputTest {
     }
 
     @Test
-    void heicIsNamedAndRefusedHoweverItIsDeclared() {
+    void heicAndAvifAreNamedAndRefusedHoweverTheyAreDeclared() {
         for (String declared : List.of("image/heic", "image/heif", "image/heic-sequence", "image/jpeg",
                 "application/octet-stream")) {
             post(given().contentType(declared).body(TestData.bytes("formats/heic-hevc.heic")), 415,
@@ -149,8 +149,6 @@ class BadInputTest {
                     .body("detail", containsString("JPEG"))
                     .body("detail", containsString("Most Compatible"));
         }
-        post(given().contentType("image/webp").body(TestData.bytes("formats/webp-lossy-exif.webp")), 415,
-                "unsupported-image-format").body("received", equalTo("image/webp"));
         post(given().contentType("image/avif").body(TestData.bytes("formats/avif-wide-4096x800.avif")), 415,
                 "unsupported-image-format").body("received", equalTo("image/avif"));
     }

@@ -77,6 +77,28 @@ class PredictionResourceTest {
                 .body("image.width", equalTo(900));
     }
 
+    /** WebP, what many Android apps save, as a raw body, a form part and base64 alike, its EXIF orientation applied. */
+    @Test
+    void webpIsAcceptedInEveryBodyShape() {
+        byte[] webp = TestData.bytes("exif-orientation/webp_orientation_6.webp");
+        float raw = given().contentType("image/webp").body(webp).post("/v1/predictions")
+                .then().statusCode(200)
+                .body("image.format", equalTo("image/webp"))
+                .body("image.exifOrientation", equalTo(6))
+                .body("image.width", equalTo(128))
+                .extract().path("malignantProbability");
+        float multipart = Forms.given().multiPart("image", "photo.webp", webp, "image/webp").post("/v1/predictions")
+                .then().statusCode(200).body("image.format", equalTo("image/webp")).extract().path("malignantProbability");
+        float json = given().contentType("application/json")
+                .body("{\"image\": \"data:image/webp;base64," + Base64.getEncoder().encodeToString(webp) + "\"}")
+                .post("/v1/predictions")
+                .then().statusCode(200).body("image.format", equalTo("image/webp")).extract().path("malignantProbability");
+        assertEquals(raw, multipart, 0.0);
+        assertEquals(raw, json, 0.0);
+        given().contentType("image/webp").body(TestData.bytes("formats/webp-lossless-rgba.webp")).post("/v1/predictions")
+                .then().statusCode(200).body("image.format", equalTo("image/webp"));
+    }
+
     @Test
     void theFormatComesFromTheBytesNotTheLabel() {
         given().contentType("image/png").body(TestData.bytes(PHOTO))

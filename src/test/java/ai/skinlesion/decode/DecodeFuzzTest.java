@@ -27,6 +27,7 @@ import ai.skinlesion.preprocess.Preprocessor;
  * OutOfMemoryError (the fuzzing JVM's heap is small on purpose) or an input that runs past the per-input timeout
  * although the decode has a 1 s deadline.
  * <p>
+ * Two targets: every format through sniffing ({@code decodeAndPreprocess}), and WebP alone ({@code decodeWebp}).
  * Without JAZZER_FUZZ this replays the committed inputs in DecodeFuzzTestInputs/ as a regression test. With
  * JAZZER_FUZZ=1 it fuzzes (bench/fuzz.sh). The pixel limit is 4 megapixels rather than the service's 50, so that
  * each run takes milliseconds; the code paths are the same.
@@ -42,6 +43,32 @@ class DecodeFuzzTest {
     @FuzzTest
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void decodeAndPreprocess(byte[] input) {
+        decodeAndCheck(input);
+    }
+
+    /**
+     * libwebp alone (native code behind JNI, where a bug crashes the process rather than throwing): input that does
+     * not begin with a RIFF WebP header gets one, so every mutation reaches the chunk parser and the bitstream
+     * decoders instead of dying in format sniffing.
+     */
+    @FuzzTest
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void decodeWebp(byte[] input) {
+        decodeAndCheck(isWebp(input) ? input : inRiffWebp(input));
+    }
+
+    private static boolean isWebp(byte[] b) {
+        return b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E'
+                && b[10] == 'B' && b[11] == 'P';
+    }
+
+    private static byte[] inRiffWebp(byte[] chunks) {
+        return ByteBuffer.allocate(12 + chunks.length).order(ByteOrder.LITTLE_ENDIAN).put((byte) 'R').put((byte) 'I')
+                .put((byte) 'F').put((byte) 'F').putInt(4 + chunks.length).put((byte) 'W').put((byte) 'E')
+                .put((byte) 'B').put((byte) 'P').put(chunks).array();
+    }
+
+    private static void decodeAndCheck(byte[] input) {
         try (OpenedImage opened = DECODER.open(input, Deadline.after(Duration.ofSeconds(1)))) {
             Region crop = PREPROCESSOR.cropOf(opened.width(), opened.height());
             RgbImage pixels = opened.read(crop);

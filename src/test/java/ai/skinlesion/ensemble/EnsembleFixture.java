@@ -34,9 +34,6 @@ final class EnsembleFixture {
                     .toFile());
             List<Photo> photos = new ArrayList<>();
             for (JsonNode p : root.get("images")) {
-                if (p.get("file").asText().endsWith(".webp")) {
-                    continue; // the service refuses WebP by design (415, tested with the other formats)
-                }
                 Map<String, Map<String, Double>> members = new java.util.TreeMap<>();
                 p.get("members").fields().forEachRemaining(m -> members.put(m.getKey(),
                         Map.of("none", m.getValue().get("none").asDouble(),

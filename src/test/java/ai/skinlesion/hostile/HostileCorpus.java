@@ -36,6 +36,7 @@ public final class HostileCorpus {
     private static final String PHOTO = "dermoscopy/ISIC_0024310.jpg";
     private static final String SMALL_PHOTO = "dermoscopy/ISIC_0024306.jpg";
     private static final String PNG = "formats/png16-rgb.png";
+    private static final String WEBP = "formats/webp-lossy-exif.webp";
 
     private HostileCorpus() {
     }
@@ -122,6 +123,29 @@ public final class HostileCorpus {
             Case c = Case.post("JPEG header declaring " + s[0] + " x " + s[1], "image/jpeg", () -> SyntheticJpeg.header(s[0], s[1], someScan));
             cases.add((long) s[0] * s[1] > 50_000_000 ? c.expect(422, "too-many-pixels") : c);
         }
+        // WebP: the size is read from the header before libwebp decodes a pixel, in each of its three layouts
+        int[][] webpSizes = { { 16_384, 16_384 }, { 16_384, 1 }, { 7072, 7071 }, { 7071, 7071 }, { 1, 1 } };
+        for (int[] s : webpSizes) {
+            long pixels = (long) s[0] * s[1];
+            Case lossless = Case.post("WebP lossless header declaring " + s[0] + " x " + s[1], "image/webp",
+                    () -> SyntheticWebp.lossless(s[0], s[1]));
+            Case extended = Case.post("WebP VP8X canvas and lossless header declaring " + s[0] + " x " + s[1],
+                    "image/webp", () -> SyntheticWebp.extended(s[0], s[1], s[0], s[1]));
+            for (Case c : List.of(lossless, extended)) {
+                cases.add(pixels > 50_000_000 ? c.expect(422, "too-many-pixels")
+                        : s[0] == 1 || s[1] == 1 ? c.expect(422, "image-too-small") : c.expect(422, "corrupt-image"));
+            }
+        }
+        cases.add(Case.post("WebP lossy key frame declaring 16383 x 16383", "image/webp",
+                () -> SyntheticWebp.lossy(16_383, 16_383)).expect(422, "too-many-pixels"));
+        cases.add(Case.post("WebP lossy key frame declaring 1000 x 1000, no data", "image/webp",
+                () -> SyntheticWebp.lossy(1000, 1000)).expect(422, "corrupt-image"));
+        cases.add(Case.post("WebP VP8X canvas 2^24 x 2^24 around a 100 x 100 image", "image/webp",
+                () -> SyntheticWebp.extended(1 << 24, 1 << 24, 100, 100)));
+        cases.add(Case.post("WebP whose RIFF size says 4 GiB", "image/webp",
+                () -> SyntheticWebp.withRiffSize(read(TestData.path(WEBP)), 0xFFFF_FFF0L)));
+        cases.add(Case.post("WebP whose RIFF size says 8 bytes", "image/webp",
+                () -> SyntheticWebp.withRiffSize(read(TestData.path(WEBP)), 8)));
         return cases;
     }
 
@@ -171,7 +195,7 @@ public final class HostileCorpus {
         cases.add(Case.post("ZIP archive containing a JPEG", "application/octet-stream", HostileCorpus::zip)
                 .expect(422, "not-an-image"));
         cases.add(Case.post("JPEG in a WebP RIFF wrapper", "image/jpeg", () -> concat(ascii("RIFF\u0000\u0000\u0000\u0000WEBPVP8 "), photo()))
-                .expect(415, "unsupported-image-format"));
+                .expect(422, "corrupt-image"));
         cases.add(Case.post("SVG with an embedded JPEG data URL", "image/jpeg", () -> ascii(
                 "<svg xmlns='http://www.w3.org/2000/svg'><image href='data:image/jpeg;base64,"
                         + Base64.getEncoder().encodeToString(read(TestData.path(SMALL_PHOTO))) + "'/></svg>"))
