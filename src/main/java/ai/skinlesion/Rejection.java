@@ -49,6 +49,11 @@ public enum Rejection {
         return status;
     }
 
+    /** The type's last part, as request log lines name the outcome. */
+    public String slug() {
+        return slug;
+    }
+
     /** The problem type, a URN so that it names the problem without promising a web page. */
     public String type() {
         return "urn:problem-type:melanoma:" + slug;
