@@ -63,13 +63,17 @@ public final class ImageDecoder {
         // ignoreMetadata: ancillary chunks (a PNG zTXt bomb) are skipped, never inflated.
         reader.setInput(stream, true, true);
         try {
+            if (format == ImageFormat.WEBP) {
+                // libwebp allocates the canvas, which a hostile file declares far larger than its picture
+                WebpChunks.canvas(bytes).ifPresent(canvas -> checkSize(canvas.width(), canvas.height()));
+            }
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(width, height);
             Orientation orientation = switch (format) {
                 case JPEG -> jpeg.orientation();
                 case PNG -> PngExif.orientation(bytes);
-                case WEBP -> WebpExif.orientation(bytes);
+                case WEBP -> WebpChunks.orientation(bytes);
                 default -> Orientation.NORMAL;
             };
             return new OpenedImage(format, reader, stream, width, height, orientation,

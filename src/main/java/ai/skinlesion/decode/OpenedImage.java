@@ -75,6 +75,13 @@ public final class OpenedImage implements AutoCloseable {
             return orientation.apply(decode(param));
         } catch (IOException | RuntimeException e) {
             throw ImageDecoder.failed(format, e, deadline, "decoding the pixels");
+        } catch (OutOfMemoryError e) {
+            // libwebp's reader throws a new, message-less OutOfMemoryError for libwebp's VP8_STATUS_OUT_OF_MEMORY,
+            // which a damaged file's sizes give (found by fuzzing): a refusal, not the JVM running out of heap
+            if (format == ImageFormat.WEBP && e.getMessage() == null) {
+                throw ImageDecoder.failed(format, e, deadline, "decoding the pixels");
+            }
+            throw e;
         }
     }
 

@@ -140,8 +140,14 @@ public final class HostileCorpus {
                 () -> SyntheticWebp.lossy(16_383, 16_383)).expect(422, "too-many-pixels"));
         cases.add(Case.post("WebP lossy key frame declaring 1000 x 1000, no data", "image/webp",
                 () -> SyntheticWebp.lossy(1000, 1000)).expect(422, "corrupt-image"));
+        // the canvas is what libwebp allocates: a fuzzed one of 96 x 4,653,057 around a 96 x 72 frame made its JNI
+        // reader throw OutOfMemoryError
         cases.add(Case.post("WebP VP8X canvas 2^24 x 2^24 around a 100 x 100 image", "image/webp",
-                () -> SyntheticWebp.extended(1 << 24, 1 << 24, 100, 100)));
+                () -> SyntheticWebp.extended(1 << 24, 1 << 24, 100, 100)).expect(422, "too-many-pixels"));
+        cases.add(Case.post("WebP VP8X canvas 100 x 4653057 around a 100 x 100 image", "image/webp",
+                () -> SyntheticWebp.extended(100, 4_653_057, 100, 100)).expect(422, "too-many-pixels"));
+        cases.add(Case.post("WebP VP8X canvas 2000 x 2000 around a 100 x 100 image", "image/webp",
+                () -> SyntheticWebp.extended(2000, 2000, 100, 100)));
         cases.add(Case.post("WebP whose RIFF size says 4 GiB", "image/webp",
                 () -> SyntheticWebp.withRiffSize(read(TestData.path(WEBP)), 0xFFFF_FFF0L)));
         cases.add(Case.post("WebP whose RIFF size says 8 bytes", "image/webp",
