@@ -34,6 +34,10 @@ class PrivacyIT extends PrivacyTest {
      * So: no file in the temporary directory is newer than this test JVM, which started before the application, and
      * the application has mapped nothing from there (an extracted library stays mapped after ONNX Runtime's loader
      * deletes its file). The loader still creates an empty onnxruntime-java* directory, deleted at exit.
+     * <p>
+     * One library is copied there, and only once a WebP has been decoded (the corpus tests send some): libwebp, which
+     * its reader loads from its own resources and nowhere else first. It may be there, byte for byte the library the
+     * jar carries (so no upload hides under its name), with its empty lock file.
      */
     @Test
     void theNativeBinaryExtractsNothingToTheTemporaryDirectory() throws IOException {
@@ -48,9 +52,32 @@ class PrivacyIT extends PrivacyTest {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        assertEquals(List.of(), written, "files written to " + tmpdir + " since the application was launched");
-        assertEquals(List.of(), NativeProcess.mappedFiles().stream().filter(f -> f.startsWith(tmpdir + "/")).toList(),
-                "files the application mapped from " + tmpdir);
+        assertEquals(List.of(), written.stream().filter(f -> !isLibwebp(Path.of(f))).toList(),
+                "files written to " + tmpdir + " since the application was launched");
+        assertEquals(List.of(), NativeProcess.mappedFiles().stream().filter(f -> f.startsWith(tmpdir + "/"))
+                .filter(f -> !isLibwebp(Path.of(f))).toList(), "files the application mapped from " + tmpdir);
+    }
+
+    /** The WebP reader's copy of libwebp (webp-imageio-VERSION-UUID-libwebp-imageio.so) or its empty lock file. */
+    private static boolean isLibwebp(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.startsWith("webp-imageio-")) {
+            return false;
+        }
+        try {
+            if (name.endsWith("-libwebp-imageio.so.lck")) {
+                return Files.size(file) == 0;
+            }
+            if (!name.endsWith("-libwebp-imageio.so")) {
+                return false;
+            }
+            try (var shipped = PrivacyIT.class.getResourceAsStream("/native/Linux/" + System.getProperty("os.arch")
+                    .replace("amd64", "x86_64") + "/libwebp-imageio.so")) {
+                return shipped != null && java.util.Arrays.equals(shipped.readAllBytes(), Files.readAllBytes(file));
+            }
+        } catch (IOException e) {
+            return false; // vanished: it cannot be checked, so it does not pass
+        }
     }
 
     private static long modified(Path path) {
